@@ -1,0 +1,73 @@
+"""The application factory: one Flask app per process, wired from one Settings object."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+from flask import Flask, g, request
+
+from ivr import logs
+from ivr.runtime import Runtime
+from ivr.settings import Settings
+from ivr.web import health
+
+log = logging.getLogger("ivr.web")
+
+MAX_BODY_BYTES = 2 * 1024 * 1024  # webhooks and API payloads; raw email has its own limit
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Flask:
+    """Build the web app; with no arguments, read the environment (as gunicorn does)."""
+    if runtime is None:
+        settings = (settings or Settings.from_env()).check()
+        logs.configure(settings.log_format, settings.log_level)
+        runtime = Runtime(settings)
+    settings = runtime.settings
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.public_base_url.startswith("https://"),
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False
+    app.extensions["ivr"] = runtime
+    _request_logging(app)
+    app.register_blueprint(health.bp)
+    if settings.generated_secrets:
+        log.warning("development mode: generated secrets in use",
+                    extra={"generated": list(settings.generated_secrets),
+                           "stored_in": str(settings.data_dir / "dev-secrets.json")})
+    return app
+
+
+def _request_logging(app: Flask) -> None:
+    """One line per request, tagged with the router's request id (or ours) and the CallSid."""
+
+    @app.before_request
+    def start():
+        g.started = time.perf_counter()
+        rid = request.headers.get("X-Request-Id") or uuid.uuid4().hex
+        g.request_id = rid[:64]
+        logs.request_id.set(g.request_id)
+        logs.call_sid.set((request.form.get("CallSid") or None) if request.mimetype ==
+                          "application/x-www-form-urlencoded" else None)
+
+    @app.after_request
+    def finish(response):
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        if request.path not in ("/healthz",):
+            log.info("request", extra={"method": request.method, "path": request.path,
+                                       "status": response.status_code,
+                                       "ms": round(elapsed, 2)})
+        return response
+
+    @app.teardown_request
+    def clear(_exc):
+        logs.request_id.set(None)
+        logs.call_sid.set(None)

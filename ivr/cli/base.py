@@ -1,0 +1,42 @@
+"""The root `ivr` command group and the lazily-read settings every subcommand shares."""
+
+from __future__ import annotations
+
+import click
+
+from ivr.errors import IvrError
+from ivr.settings import Settings
+
+
+class Context:
+    """Settings read lazily, so `ivr --help` and `ivr flows validate` need no secrets."""
+
+    def __init__(self):
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = Settings.from_env()
+        return self._settings
+
+
+pass_context = click.make_pass_decorator(Context, ensure=True)
+
+
+class Group(click.Group):
+    """A click group that shows our own errors as one sentence and exit status 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except IvrError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ivr-contact-center")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Contact-center IVR server: Twilio webhooks, flows, transcription workers."""
+    ctx.ensure_object(Context)
