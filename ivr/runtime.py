@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Callable
+import datetime as dt
+from collections.abc import Callable
 
 import redis
 from rq import Queue
@@ -18,8 +19,10 @@ QUEUES = ("transcription", "default")
 class Runtime:
     """Built once per process from Settings; web requests and jobs borrow from it."""
 
-    def __init__(self, settings: Settings, *, db: Database | None = None):
+    def __init__(self, settings: Settings, *, db: Database | None = None,
+                 clock: Callable[[], dt.datetime] | None = None):
         self.settings = settings
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))  # simulations fix the time
         self.db = db or Database(settings.database_url, pool_size=max(2, settings.web_concurrency))
         self._redis: redis.Redis | None = None
         # Extra /readyz checks registered by subsystems: name -> () -> {"ok": bool, ...}.

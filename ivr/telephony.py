@@ -1,0 +1,222 @@
+"""Calls through flows: Twilio parameters in, TwiML out, call state in the database. No Flask.
+
+Every answer Twilio will send back carries the turn number it answers (`t=` in its URL). A
+request for the current turn is processed once (an optimistic UPDATE ... WHERE turn = t); a
+duplicate or late request gets the TwiML already given, so retries never double side effects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import replace
+from typing import Callable, Mapping, Sequence
+
+import phonenumbers
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from crm_link.customers import caller_profile
+from ivr import twiml
+from ivr.call_effects import apply_effects, finish_call
+from ivr.flows import engine
+from ivr.flows.actions import RecordMessage, Turn
+from ivr.flows.errors import FlowRuntimeError
+from ivr.flows.model import Connect, Flow, Voicemail
+from ivr.flows.phrases import phrase
+from ivr.flows.prompts import speak
+from ivr.flows.state import CallState, DialResult, Input, QueueResult, Recorded, World
+from ivr.flowstore import FlowRegistry
+from ivr.models import Call
+from ivr.settings import Settings
+
+log = logging.getLogger("ivr.calls")
+
+MAX_DIGITS = 64
+MAX_SPEECH = 500
+AgentsFor = Callable[[Session, str], Sequence[str]]
+
+
+def no_agents(session: Session, queue: str) -> Sequence[str]:
+    """Until agent presence is known, every queue call waits in the Twilio queue."""
+    return ()
+
+
+class CallService:
+    """Runs calls for the Twilio blueprint; one per process."""
+
+    def __init__(self, settings: Settings, registry: FlowRegistry,
+                 clock: Callable[[], dt.datetime], agents: AgentsFor = no_agents):
+        self.settings = settings
+        self.registry = registry
+        self.clock = clock
+        self.agents = agents
+        self.urls = twiml.Urls(settings.public_base_url)
+
+    # ---- webhooks ----------------------------------------------------------------------------
+
+    def incoming(self, session: Session, params: Mapping[str, str]) -> str:
+        """A call arrives: look the caller up once, pick the flow by number, run it."""
+        sid = params["CallSid"]
+        existing = _call(session, sid)
+        if existing is not None:
+            return existing.last_twiml  # Twilio retried the first request
+        flows = self.registry.current()
+        flow = flows.for_number(params.get("To", ""))
+        if flow is None:
+            raise FlowRuntimeError(f"No flow claims number {params.get('To')!r} and no flow "
+                                   "is marked default: true.")
+        caller = self._caller(session, params.get("From", ""))
+        turn = engine.start(flow, self._world(), caller)
+        call = Call(call_sid=sid, from_number=params.get("From", "")[:128],
+                    to_number=params.get("To", "")[:128], caller_phone=caller.get("phone"),
+                    customer_id=caller.get("customer_id"), flow_name=flow.name,
+                    flow_revision=flow.revision, state={}, turn=0,
+                    status=params.get("CallStatus", "in-progress"), started_at=self.clock())
+        session.add(call)
+        try:
+            session.flush()
+        except IntegrityError:
+            session.rollback()  # a concurrent duplicate stored it first
+            return _call(session, sid).last_twiml
+        return self._commit_turn(session, call, 0, turn, params)
+
+    def step(self, session: Session, params: Mapping[str, str], turn_no: int, on: str) -> str:
+        """The caller answered turn `turn_no` (gather, dial, queue or record)."""
+        call = _call(session, params["CallSid"])
+        if call is None:
+            raise FlowRuntimeError(f"Call {params['CallSid']} is unknown; its first webhook "
+                                   "never reached us.")
+        if turn_no != call.turn:
+            log.info("duplicate webhook replayed", extra={"turn": turn_no, "current": call.turn})
+            return call.last_twiml
+        flow = self._flow_of(call)
+        state = CallState.from_dict(call.state)
+        turn = engine.advance(flow, state, _event(on, params), self._world())
+        return self._commit_turn(session, call, turn_no, turn, params)
+
+    def queue_wait(self, session: Session, params: Mapping[str, str], turn_no: int) -> str:
+        """Twilio's wait URL, requested again and again while the caller is in a queue."""
+        call = _call(session, params["CallSid"])
+        state = CallState.from_dict(call.state) if call else None
+        flow = self._flow_of(call) if call else None
+        step = flow.steps.get(state.step or "") if flow and state else None
+        if not isinstance(getattr(step, "action", None), Connect):
+            return twiml.leave_queue()
+        connect: Connect = step.action
+        waited = _int(params.get("QueueTime"))
+        if waited >= connect.max_wait:
+            return twiml.leave_queue()
+        position = _int(params.get("QueuePosition"))
+        announcement = None
+        if position > 0:
+            announcement = speak(flow, replace(state, vars={"position": str(position)}),
+                                 phrase("queue_position"))
+        return twiml.wait_music(announcement, connect.hold_music, self.urls)
+
+    def status(self, session: Session, params: Mapping[str, str]) -> None:
+        """Call status callback: record how and when the call ended (out-of-order safe)."""
+        call = _call(session, params["CallSid"])
+        if call is None:  # the call never reached a flow (e.g. we were down): keep the record
+            call = Call(call_sid=params["CallSid"], from_number=params.get("From", "")[:128],
+                        to_number=params.get("To", "")[:128], flow_name="", flow_revision="",
+                        state={}, turn=0, started_at=self.clock())
+            session.add(call)
+        finish_call(call, params, self.clock())
+
+    def safe_twiml(self, params: Mapping[str, str]) -> str:
+        """After an internal failure: an apology, then the flow's on_error voicemail or hang-up."""
+        flow = self.registry.current().for_number(params.get("To", ""))
+        if flow is None:
+            return twiml.goodbye(None)
+        state = CallState(flow=flow.name, revision=flow.revision, language=flow.language)
+        target = flow.steps.get(flow.on_error or "")
+        mailbox = target.action if target and isinstance(target.action, Voicemail) else None
+        record = RecordMessage(mailbox.mailbox, 0, mailbox.max_length, mailbox.finish_key,
+                               mailbox.silence_timeout) if mailbox else None
+        return twiml.apology(speak(flow, state, phrase("apology")), record, self.urls)
+
+    # ---- helpers ---------------------------------------------------------------------------------
+
+    def _commit_turn(self, session: Session, call: Call, turn_no: int, turn: Turn,
+                     params: Mapping[str, str]) -> str:
+        response = twiml.render(turn.verbs, turn_no + 1, self.urls,
+                                lambda queue: self.agents(session, queue))
+        claimed = session.execute(
+            update(Call).where(Call.id == call.id, Call.turn == turn_no).values(
+                turn=turn_no + 1, state=turn.state.to_dict(), last_twiml=response,
+                flow_name=turn.state.flow, flow_revision=turn.state.revision,
+                updated_at=self.clock())).rowcount
+        if claimed != 1:  # another process answered this turn first: give its answer
+            session.rollback()
+            return _call(session, call.call_sid).last_twiml
+        session.refresh(call)
+        apply_effects(session, call, turn.effects, self.clock(), self.settings, params)
+        return response
+
+    def _flow_of(self, call: Call) -> Flow:
+        flow = self.registry.revision(call.flow_name, call.flow_revision)
+        if flow is None:  # revision lost (archive down at load): finish on the current one
+            flow = self.registry.current().flows.get(call.flow_name)
+            log.warning("flow revision unavailable; using current",
+                        extra={"flow": call.flow_name, "revision": call.flow_revision})
+        if flow is None:
+            raise FlowRuntimeError(f"Flow {call.flow_name!r} is no longer loaded.")
+        return flow
+
+    def _world(self) -> World:
+        return World(now=self.clock(), flows=self.registry.current().flows,
+                     normalize_phone=self._normalize)
+
+    def _normalize(self, digits: str) -> str | None:
+        try:
+            number = phonenumbers.parse(digits, self.settings.default_region)
+        except phonenumbers.NumberParseException:
+            return None
+        if not phonenumbers.is_valid_number(number):
+            return None
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    def _caller(self, session: Session, raw_from: str) -> dict:
+        profile = caller_profile(session, raw_from, self.settings.default_region).to_dict()
+        if profile.get("phone"):
+            profile["phone_spoken"] = spoken_number(profile["phone"],
+                                                    self.settings.default_region)
+        return profile
+
+
+def spoken_number(e164: str, region: str) -> str:
+    """How to read a number back to a caller: national format at home, international abroad."""
+    number = phonenumbers.parse(e164)
+    home = phonenumbers.region_code_for_number(number) == region
+    fmt = phonenumbers.PhoneNumberFormat.NATIONAL if home else \
+        phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    return phonenumbers.format_number(number, fmt)
+
+
+def _call(session: Session, sid: str) -> Call | None:
+    return session.scalar(select(Call).where(Call.call_sid == sid))
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _event(on: str, params: Mapping[str, str]):
+    """Twilio's parameters for an action URL, as the engine's caller input."""
+    if on == "gather":
+        confidence = params.get("Confidence")
+        return Input(digits=params.get("Digits", "")[:MAX_DIGITS],
+                     speech=params.get("SpeechResult", "")[:MAX_SPEECH],
+                     confidence=float(confidence) if confidence else None)
+    if on == "dial":
+        return DialResult(params.get("DialCallStatus", "failed"))
+    if on == "queue":
+        return QueueResult(params.get("QueueResult", "error"))
+    if on == "record":
+        return Recorded(_int(params.get("RecordingDuration")), params.get("Digits", "")[:8])
+    raise FlowRuntimeError(f"Unknown callback kind on={on!r}.")

@@ -1,0 +1,173 @@
+"""The one place engine verbs become TwiML (twilio's VoiceResponse), with absolute callback URLs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+from urllib.parse import quote, urlencode
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from ivr.flows.actions import (DialOut, Gather, HangUp, PlayAudio, RecordMessage, Speak, ToQueue,
+                               Verb)
+
+# Twilio's own hold music, as used in its documentation; flows may set `hold_music`.
+DEFAULT_HOLD_MUSIC = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
+DUAL = "record-from-answer-dual"
+
+
+@dataclass(frozen=True)
+class Urls:
+    """Absolute URLs under PUBLIC_BASE_URL, as Twilio must be told them."""
+
+    base: str
+
+    def step(self, turn: int, on: str, **extra) -> str:
+        return self._url("/twilio/step", t=turn, on=on, **extra)
+
+    def queue_wait(self, turn: int) -> str:
+        return self._url("/twilio/queue/wait", t=turn)
+
+    def recording(self, kind: str, **params) -> str:
+        return self._url("/twilio/recording", kind=kind, **params)
+
+    def fallback_done(self) -> str:
+        return self._url("/twilio/fallback/done")
+
+    def media(self, name_or_url: str) -> str:
+        if name_or_url.startswith(("http://", "https://")):
+            return name_or_url
+        return f"{self.base}/media/flows/{quote(name_or_url)}"
+
+    def _url(self, path: str, **params) -> str:
+        return f"{self.base}{path}?{urlencode(params)}"
+
+
+AgentLookup = Callable[[str], Sequence[str]]  # queue name -> dial targets of free agents
+
+
+def render(verbs: Sequence[Verb], turn: int, urls: Urls, agents: AgentLookup) -> str:
+    """TwiML for one turn; `turn` is the number of the answer the callbacks will carry."""
+    response = VoiceResponse()
+    for verb in verbs:
+        _RENDER[type(verb)](response, verb, turn, urls, agents)
+    return str(response)
+
+
+def _say(parent, verb: Speak, turn=None, urls=None, agents=None) -> None:
+    parent.say(verb.text, language=verb.language, **({"voice": verb.voice} if verb.voice else {}))
+
+
+def _play(parent, verb: PlayAudio, turn, urls: Urls, agents=None) -> None:
+    parent.play(urls.media(verb.url), **({"loop": verb.loop} if verb.loop != 1 else {}))
+
+
+def _gather(response, verb: Gather, turn, urls: Urls, agents) -> None:
+    options = {"input": "dtmf speech", "speech_timeout": "auto", "hints": ",".join(verb.hints)
+               } if verb.speech else {"input": "dtmf"}
+    if verb.num_digits:
+        options["num_digits"] = verb.num_digits
+    if not options.get("hints"):
+        options.pop("hints", None)
+    gather = response.gather(action=urls.step(turn, "gather"), method="POST",
+                             action_on_empty_result=True, timeout=verb.timeout,
+                             finish_on_key=verb.finish_on_key, language=verb.language, **options)
+    for prompt in verb.prompts:
+        (_say if isinstance(prompt, Speak) else _play)(gather, prompt, turn, urls)
+
+
+def _recording_options(record: bool, urls: Urls) -> dict:
+    if not record:
+        return {}
+    return {"record": DUAL, "recording_status_callback": urls.recording("call"),
+            "recording_status_callback_event": "completed",
+            "recording_status_callback_method": "POST"}
+
+
+def _dial(response, verb: DialOut, turn, urls: Urls, agents) -> None:
+    dial = response.dial(action=urls.step(turn, "dial"), method="POST", timeout=verb.timeout,
+                         **({"caller_id": verb.caller_id} if verb.caller_id else {}),
+                         **_recording_options(verb.record, urls))
+    _noun(dial, f"{verb.kind}:{verb.target}" if verb.kind != "sip" else verb.target)
+
+
+def _noun(dial, target: str) -> None:
+    """`client:alice`, `sip:bob@pbx`, or an E.164 number."""
+    if target.startswith("client:"):
+        dial.client(target.removeprefix("client:"))
+    elif target.startswith(("sip:", "sips:")):
+        dial.sip(target)
+    else:
+        dial.number(target.removeprefix("number:"))
+
+
+def _queue(response, verb: ToQueue, turn, urls: Urls, agents: AgentLookup) -> None:
+    free = list(agents(verb.name)) if verb.offer_agents else []
+    if free:  # ring every free agent of the queue at once; the first to answer takes the call
+        dial = response.dial(action=urls.step(turn, "dial"), method="POST",
+                             timeout=verb.timeout, **_recording_options(verb.record, urls))
+        for target in free:
+            _noun(dial, target)
+        return
+    response.enqueue(verb.name, action=urls.step(turn, "queue"), method="POST",
+                     wait_url=urls.queue_wait(turn), wait_url_method="POST")
+
+
+def _record(response, verb: RecordMessage, turn, urls: Urls, agents) -> None:
+    response.record(action=urls.step(turn, "record"), method="POST", max_length=verb.max_length,
+                    finish_on_key=verb.finish_key, timeout=verb.silence_timeout, play_beep=True,
+                    trim="trim-silence",
+                    recording_status_callback=urls.recording("voicemail", mailbox=verb.mailbox,
+                                                             take=verb.take),
+                    recording_status_callback_event="completed",
+                    recording_status_callback_method="POST")
+    # Reached only when Twilio skips the action (nothing was recorded): report an empty take.
+    response.redirect(urls.step(turn, "record", empty=1), method="POST")
+
+
+def _hangup(response, verb: HangUp, turn, urls, agents) -> None:
+    response.hangup()
+
+
+_RENDER = {Speak: _say, PlayAudio: _play, Gather: _gather, DialOut: _dial, ToQueue: _queue,
+           RecordMessage: _record, HangUp: _hangup}
+
+
+def wait_music(announcement: Speak | None, hold_music: str | None, urls: Urls) -> str:
+    """TwiML for a caller waiting in a queue: their position, then music (Twilio loops it)."""
+    response = VoiceResponse()
+    if announcement:
+        _say(response, announcement)
+    response.play(urls.media(hold_music or DEFAULT_HOLD_MUSIC))
+    return str(response)
+
+
+def leave_queue() -> str:
+    """Waited too long: <Leave> ends the <Enqueue> and Twilio calls its action (QueueResult=leave)."""
+    response = VoiceResponse()
+    response.leave()
+    return str(response)
+
+
+def apology(speech: Speak, voicemail: RecordMessage | None, urls: Urls) -> str:
+    """Safe TwiML after an internal failure: apologise, then voicemail or hang up."""
+    response = VoiceResponse()
+    _say(response, speech)
+    if voicemail is not None:
+        response.record(action=urls.fallback_done(), method="POST",
+                        max_length=voicemail.max_length, finish_on_key=voicemail.finish_key,
+                        timeout=voicemail.silence_timeout, play_beep=True, trim="trim-silence",
+                        recording_status_callback=urls.recording(
+                            "voicemail", mailbox=voicemail.mailbox, take=0),
+                        recording_status_callback_event="completed",
+                        recording_status_callback_method="POST")
+    response.hangup()
+    return str(response)
+
+
+def goodbye(speech: Speak | None) -> str:
+    response = VoiceResponse()
+    if speech:
+        _say(response, speech)
+    response.hangup()
+    return str(response)

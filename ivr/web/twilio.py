@@ -1,0 +1,114 @@
+"""Twilio's webhooks: signed requests in, TwiML out; never a 5xx to a caller's phone."""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+from flask import Blueprint, Response, abort, current_app, request, send_from_directory
+from twilio.request_validator import RequestValidator
+
+from ivr import twiml
+from ivr.flows.parse import AUDIO_FILE
+from ivr.telephony import CallService
+from ivr.web import runtime
+
+log = logging.getLogger("ivr.twilio")
+
+bp = Blueprint("twilio", __name__, url_prefix="/twilio")
+media = Blueprint("media", __name__)
+
+
+def calls() -> CallService:
+    return current_app.extensions["calls"]
+
+
+@bp.before_request
+def require_signature():
+    """Refuse anything Twilio did not sign for exactly this URL: 403, nothing written."""
+    settings = runtime().settings
+    url = settings.public_base_url + request.path
+    if request.query_string:
+        url += "?" + request.query_string.decode("utf-8", "replace")
+    params = request.form if request.method == "POST" else request.args
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature or not RequestValidator(settings.twilio_auth_token).validate(
+            url, params.to_dict(flat=True), signature):
+        log.warning("twilio signature rejected", extra={"path": request.path,
+                                                        "signed": bool(signature)})
+        abort(403)
+    if not params.get("CallSid"):
+        abort(400, "CallSid is required")
+
+
+def twiml_route(handler):
+    """Run a webhook in one transaction; on any failure answer safe TwiML, not a 5xx."""
+
+    @functools.wraps(handler)
+    def wrapper(*args, **kwargs):
+        params = request.values.to_dict(flat=True)
+        try:
+            with runtime().db.session() as session:
+                body = handler(session, params, *args, **kwargs)
+        except Exception:  # noqa: BLE001 -- the caller must hear something, and we log it all
+            log.exception("webhook failed; safe TwiML sent", extra={"path": request.path})
+            body = _safe(params)
+        return Response(body, mimetype="text/xml")
+
+    return wrapper
+
+
+def _safe(params) -> str:
+    try:
+        return calls().safe_twiml(params)
+    except Exception:  # noqa: BLE001 -- even the flows may be unusable: hang up politely
+        log.exception("safe TwiML failed; hanging up")
+        return twiml.goodbye(None)
+
+
+def _turn() -> int:
+    try:
+        return int(request.args.get("t", ""))
+    except ValueError:
+        abort(400, "t (turn) must be a number")
+
+
+@bp.route("/voice", methods=["POST", "GET"])
+@twiml_route
+def voice(session, params):
+    return calls().incoming(session, params)
+
+
+@bp.post("/step")
+@twiml_route
+def step(session, params):
+    return calls().step(session, params, _turn(), request.args.get("on", ""))
+
+
+@bp.post("/queue/wait")
+@twiml_route
+def queue_wait(session, params):
+    return calls().queue_wait(session, params, _turn())
+
+
+@bp.post("/fallback/done")
+@twiml_route
+def fallback_done(session, params):
+    """After the emergency voicemail: thank the caller and hang up (no state needed)."""
+    return twiml.goodbye(None)
+
+
+@bp.post("/status")
+def status():
+    params = request.values.to_dict(flat=True)
+    with runtime().db.session() as session:
+        calls().status(session, params)
+    return Response(status=204)
+
+
+@media.get("/media/flows/<name>")
+def flow_media(name: str):
+    """Prompt audio named in flows (public: Twilio fetches it unsigned, like any <Play> URL)."""
+    if not AUDIO_FILE.match(name):
+        abort(404)
+    return send_from_directory(runtime().settings.flows_dir.resolve(), name, max_age=300)
