@@ -1,0 +1,83 @@
+"""Japanese and English texts for the desk pages, and `t(key)` to pick one in templates."""
+
+from __future__ import annotations
+
+from flask import has_request_context, request, session
+
+from desk.accounts import LANGUAGES
+from desk.security import current_user
+
+DEFAULT_LANGUAGE = "ja"
+LANGUAGE_KEY = "lang"  # session key: the language chosen on the login page, before sign-in
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "ja": {
+        "app.title": "コンタクトセンター",
+        "login.title": "サインイン",
+        "login.username": "ユーザー名",
+        "login.password": "パスワード",
+        "login.submit": "サインイン",
+        "login.failed": ("ユーザー名またはパスワードが正しくないか、"
+                         "アカウントが一時的にロックされています。"),
+        "logout": "サインアウト",
+        "language": "言語",
+        "language.ja": "日本語",
+        "language.en": "English",
+        "presence": "状態",
+        "presence.available": "受付可",
+        "presence.busy": "対応中",
+        "presence.away": "離席",
+        "presence.offline": "オフライン",
+        "role.agent": "エージェント",
+        "role.supervisor": "スーパーバイザー",
+        "role.admin": "管理者",
+        "change": "変更",
+        "desk.title": "エージェントデスク",
+    },
+    "en": {
+        "app.title": "Contact center",
+        "login.title": "Sign in",
+        "login.username": "Username",
+        "login.password": "Password",
+        "login.submit": "Sign in",
+        "login.failed": "Wrong username or password, or the account is temporarily locked.",
+        "logout": "Sign out",
+        "language": "Language",
+        "language.ja": "日本語",
+        "language.en": "English",
+        "presence": "Status",
+        "presence.available": "Available",
+        "presence.busy": "Busy",
+        "presence.away": "Away",
+        "presence.offline": "Offline",
+        "role.agent": "Agent",
+        "role.supervisor": "Supervisor",
+        "role.admin": "Admin",
+        "change": "Change",
+        "desk.title": "Agent desk",
+    },
+}
+
+
+def translate(language: str, key: str, **params: object) -> str:
+    """The text for `key` in `language`; an unknown key raises KeyError so tests catch typos."""
+    text = MESSAGES[language][key]
+    return text.format(**params) if params else text
+
+
+def current_language() -> str:
+    """The signed-in user's language, else the one chosen before sign-in, else Accept-Language."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
+    user = current_user()
+    if user is not None:
+        return user.language
+    chosen = session.get(LANGUAGE_KEY)
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+
+
+def t(key: str, **params: object) -> str:
+    """Template global: the text for `key` in the current language."""
+    return translate(current_language(), key, **params)
