@@ -1,0 +1,1 @@
+"""Tests of the transcription package and recording storage, on the real Vosk model and ffmpeg."""

@@ -1,0 +1,1 @@
+"""Offline speech-to-text for recordings: fetch, validate, normalize, decode with Vosk, speaker turns."""

@@ -1,0 +1,1 @@
+"""Voicemail: recordings left by callers, kept in a RecordingStorage and transcribed offline."""
