@@ -8,10 +8,16 @@ import uuid
 
 from flask import Flask, g, request
 
+from crm_link import api as crm_api
+from desk import auth as desk_auth
+from desk import home as desk_home
 from ivr import logs
+from ivr.flowstore import FlowRegistry
+from ivr.revisions import DbRevisionArchive
 from ivr.runtime import Runtime
 from ivr.settings import Settings
-from ivr.web import health
+from ivr.telephony import CallService
+from ivr.web import health, twilio
 
 log = logging.getLogger("ivr.web")
 
@@ -38,11 +44,29 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.extensions["ivr"] = runtime
     _request_logging(app)
     app.register_blueprint(health.bp)
+    app.register_blueprint(crm_api.bp)
+    app.register_blueprint(twilio.bp)
+    app.register_blueprint(twilio.media)
+    _telephony(app, runtime)
+    app.register_blueprint(desk_auth.bp)
+    app.register_blueprint(desk_home.bp)
     if settings.generated_secrets:
         log.warning("development mode: generated secrets in use",
                     extra={"generated": list(settings.generated_secrets),
                            "stored_in": str(settings.data_dir / "dev-secrets.json")})
     return app
+
+
+def _telephony(app: Flask, runtime: Runtime) -> None:
+    """Flows from FLOWS_DIR (hot reloaded, revisions archived) and the call service using them."""
+    settings = runtime.settings
+    registry = FlowRegistry(settings.flows_dir, reload_seconds=settings.flows_reload_seconds,
+                            archive=DbRevisionArchive(runtime.db))
+    registry.reload()
+    registry.archive_pending()
+    runtime.readiness_probes["flows"] = registry.status
+    app.extensions["flows"] = registry
+    app.extensions["calls"] = CallService(settings, registry, lambda: runtime.clock())
 
 
 def _request_logging(app: Flask) -> None:

@@ -1,56 +1,100 @@
-"""What a call turn leaves behind: call events, outcome fields, callback tickets, discarded takes."""
+"""What a call turn leaves behind: call events, outcome fields, callback tickets, discarded takes.
+
+Outcome fields and the turn's events are computed here and written by the turn's one guarded
+UPDATE of the call row. Only the rare effects (a booked call-back, a discarded voicemail take)
+touch other tables.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_link.contacts import record_contact
 from crm_link.directory import Contact
 from ivr.flows.actions import BookCallback, DiscardTake, Effect, Note
-from ivr.models import Call, CallEvent
+from ivr.models import Call
 from ivr.settings import Settings
-
-log = logging.getLogger("ivr.calls")
+from voicemail import recordings
 
 FINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 ANSWERED = {"completed", "answered", "bridged"}
+# The columns of a call that webhooks read; the rest (last TwiML, timestamps) stays in the DB.
+CALL_COLUMNS = (Call.id, Call.call_sid, Call.turn, Call.state, Call.flow_name,
+                Call.flow_revision, Call.caller_phone, Call.customer_id, Call.events, Call.queue,
+                Call.queued_at, Call.answered_at, Call.outcome)
 
 
-def apply_effects(session: Session, call: Call, effects: Sequence[Effect], now: dt.datetime,
-                  settings: Settings, params: Mapping[str, str]) -> None:
+@dataclass(frozen=True)
+class CallFacts:
+    """A call as a turn needs it, read in one narrow query."""
+
+    id: int
+    call_sid: str
+    turn: int
+    state: dict
+    flow_name: str
+    flow_revision: str
+    caller_phone: str | None
+    customer_id: int | None
+    events: list = field(default_factory=list)
+    queue: str | None = None
+    queued_at: dt.datetime | None = None
+    answered_at: dt.datetime | None = None
+    outcome: str | None = None
+
+
+def load_call(session: Session, call_sid: str) -> CallFacts | None:
+    row = session.execute(select(*CALL_COLUMNS).where(Call.call_sid == call_sid)).first()
+    return CallFacts(*row) if row else None
+
+
+def outcome_fields(call: CallFacts, effects: Sequence[Effect], now: dt.datetime) -> dict:
+    """Queue, timestamps and outcome the turn's notes imply, for the call's UPDATE."""
+    fields: dict = {}
+    current = {"queue": call.queue, "queued_at": call.queued_at,
+               "answered_at": call.answered_at}
+    for note in (e for e in effects if isinstance(e, Note)):
+        data = note.data
+        if note.kind == "connect":
+            fields["outcome"] = "queued" if data["kind"] == "queue" else "transferred"
+            if data["kind"] == "queue":
+                fields["queue"] = current["queue"] = data["target"]
+                fields["queued_at"] = current["queued_at"] = current["queued_at"] or now
+        elif note.kind in ("dial_result", "queue_result"):
+            if (data.get("status") or data.get("result")) in ANSWERED:
+                fields["answered_at"] = current["answered_at"] = current["answered_at"] or now
+                fields["outcome"] = "agent" if current["queue"] else "transferred"
+        elif note.kind == "voicemail":
+            fields["outcome"] = "voicemail"
+        if any(isinstance(e, BookCallback) for e in effects):
+            fields["outcome"] = "callback"
+    return fields
+
+
+def turn_events(session: Session, call: CallFacts, effects: Sequence[Effect],
+                now: dt.datetime, settings: Settings) -> list[dict]:
+    """The call's event log with this turn's events; carries out the rare effects on the way."""
+    at = now.isoformat()
+    added = []
     for effect in effects:
         if isinstance(effect, Note):
-            _note(session, call, effect, now)
+            added.append({"at": at, "kind": effect.kind, **effect.data})
         elif isinstance(effect, BookCallback):
-            _book_callback(session, call, effect, now, settings)
+            added.append({"at": at, **_book_callback(session, call, effect, now, settings)})
         elif isinstance(effect, DiscardTake):
-            session.add(CallEvent(call_id=call.id, at=now, kind="discard_take",
-                                  data={"mailbox": effect.mailbox, "take": effect.take}))
+            recordings.discard_take(session, call.call_sid, effect.mailbox, effect.take)
+            added.append({"at": at, "kind": "discard_take", "mailbox": effect.mailbox,
+                          "take": effect.take})
+    return [*call.events, *added]
 
 
-def _note(session: Session, call: Call, note: Note, now: dt.datetime) -> None:
-    session.add(CallEvent(call_id=call.id, at=now, kind=note.kind, data=dict(note.data)))
-    data = note.data
-    if note.kind == "connect":
-        call.outcome = "transferred" if data["kind"] != "queue" else "queued"
-        if data["kind"] == "queue":
-            call.queue = data["target"]
-            call.queued_at = call.queued_at or now
-    elif note.kind in ("dial_result", "queue_result"):
-        result = data.get("status") or data.get("result")
-        if result in ANSWERED:
-            call.answered_at = call.answered_at or now
-            call.outcome = "agent" if call.queue else "transferred"
-    elif note.kind == "voicemail":
-        call.outcome = "voicemail"
-
-
-def _book_callback(session: Session, call: Call, booking: BookCallback, now: dt.datetime,
-                   settings: Settings) -> None:
+def _book_callback(session: Session, call: CallFacts, booking: BookCallback, now: dt.datetime,
+                   settings: Settings) -> dict:
     """A callback request becomes a ticket on the caller's record, like any other contact."""
     contact = Contact(
         channel="voice", phone=call.caller_phone or booking.number,
@@ -62,11 +106,8 @@ def _book_callback(session: Session, call: Call, booking: BookCallback, now: dt.
         at=now)
     result = record_contact(session, contact, region=settings.default_region,
                             window_days=settings.thread_window_days)
-    call.outcome = "callback"
-    call.customer_id = call.customer_id or result.customer_id
-    session.add(CallEvent(call_id=call.id, at=now, kind="callback_booked",
-                          data={"queue": booking.queue, "number": booking.number,
-                                "ticket_id": result.ticket_id}))
+    return {"kind": "callback_booked", "queue": booking.queue, "number": booking.number,
+            "ticket_id": result.ticket_id, "customer_id": result.customer_id}
 
 
 def finish_call(call: Call, params: Mapping[str, str], now: dt.datetime) -> None:
@@ -75,7 +116,8 @@ def finish_call(call: Call, params: Mapping[str, str], now: dt.datetime) -> None
     if call.ended_at is not None or not status:
         return
     call.status = status
-    call.events.append(CallEvent(at=now, kind="status", data={"status": status}))
+    call.events = [*(call.events or []), {"at": now.isoformat(), "kind": "status",
+                                          "status": status}]
     if status not in FINAL_STATUSES:
         return
     call.ended_at = now

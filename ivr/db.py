@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event, text
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -78,6 +78,12 @@ class Database:
         finally:
             session.close()
 
+    @contextmanager
+    def reader(self) -> Iterator[Connection]:
+        """A connection outside any transaction, for reads that must not take locks."""
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            yield conn
+
     def ping(self) -> None:
         with self.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
@@ -87,25 +93,38 @@ class Database:
 
 
 def make_engine(url: str, *, echo: bool = False, pool_size: int = 5) -> Engine:
-    """Engine tuned per backend: WAL and foreign keys on SQLite, pre-ping and timeouts on PostgreSQL."""
+    """Engine tuned per backend: WAL and foreign keys on SQLite, timeouts on PostgreSQL."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     connect_args = {}
     if url.startswith("postgresql"):
         connect_args = {"connect_timeout": 5, "options": "-c statement_timeout=15000"}
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=pool_size,
-                         max_overflow=pool_size, pool_timeout=5, connect_args=connect_args)
+    # No pre-ping: it costs a round trip on every request. After a database restart the first
+    # request of each process fails (callers hear safe TwiML) and SQLAlchemy then replaces the
+    # whole pool, so connections recover by themselves.
+    return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size,
+                         pool_timeout=5, pool_recycle=1800, connect_args=connect_args)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # pysqlite's own transaction handling breaks SAVEPOINT (a released savepoint commits the
+    # whole transaction); SQLAlchemy's documented fix: take over BEGIN ourselves.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin(connection) -> None:
+    """IMMEDIATE: take the write lock up front, so concurrent writers wait instead of failing."""
+    if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -3,7 +3,9 @@
 Each web process polls FLOWS_DIR (a stat per file, at most once per FLOWS_RELOAD_SECONDS).
 A file that fails to parse keeps its last good revision serving; a change that breaks the
 set (a number claimed twice, say) is refused whole. Every revision that goes live is archived
-in the database, so a call resumes on the revision it started with in any process.
+in the database, so a call resumes on the revision it started with in any process. Reloading
+never writes: `archive_pending()` does, called where no transaction is open (the start of a
+webhook), so a reload inside a request cannot wait on that request's own database lock.
 """
 
 from __future__ import annotations
@@ -64,8 +66,6 @@ class FlowRegistry:
             self._checked = time.monotonic()
             signature = _signature(self.folder)
             if signature == self._signature:
-                if self._pending:
-                    self._archive_pending()
                 return False
             self._signature = signature
             return self._load()
@@ -81,8 +81,8 @@ class FlowRegistry:
         return flow
 
     def status(self) -> dict:
-        """For /readyz: serving flows and their revisions, and refused edits."""
-        flows = self._set.flows
+        """For /readyz: serving flows and their revisions, and refused edits (as on disk now)."""
+        flows = self.current().flows
         return {"ok": bool(flows), "flows": {n: f.revision for n, f in sorted(flows.items())},
                 "errors": [str(p) for p in self.problems]}
 
@@ -109,7 +109,6 @@ class FlowRegistry:
         removed = set(self._good) - set(candidate)
         for path, flow in changed.items():
             self._pending[(flow.name, flow.revision)] = (flow, contents[path])
-        self._archive_pending()
         self._good = candidate
         self._set = FlowSet({f.name: f for f in candidate.values()})
         for flow in candidate.values():
@@ -120,14 +119,16 @@ class FlowRegistry:
                                          "path": flow.path})
         return bool(changed or removed)
 
-    def _archive_pending(self) -> None:
-        """Archive new revisions; if the database is down, try again at the next look."""
+    def archive_pending(self) -> None:
+        """Archive revisions that went live; if the database is down, try again next time."""
+        if not self._pending:
+            return
         if self.archive is None:
             self._pending.clear()
             return
         for key, (flow, content) in list(self._pending.items()):
             if self.archive.record(flow, content, f"{socket.gethostname()}:{os.getpid()}"):
-                del self._pending[key]
+                self._pending.pop(key, None)
 
 
 def _signature(folder: Path) -> dict:

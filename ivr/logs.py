@@ -62,3 +62,5 @@ def configure(fmt: str = "json", level: str = "INFO") -> None:
         lg.handlers[:] = []
         lg.propagate = True
     logging.getLogger("werkzeug").setLevel("WARNING")
+    # The app logs each request once, with request id and CallSid; gunicorn's line would repeat it.
+    logging.getLogger("gunicorn.access").disabled = True

@@ -1,11 +1,11 @@
-"""Tables of the telephony core: calls with their resumable state, call events, flow revisions."""
+"""Tables of the telephony core: calls with their resumable state and history, flow revisions."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
 
 from ivr.db import Base, JSONType, UTCDateTime, utcnow
 
@@ -35,24 +35,12 @@ class Call(Base):
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     duration: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # What happened, in order: {"at", "kind", ...} for steps, choices, transfers, statuses.
+    # Kept on the row and written with the state, so history and state never disagree.
+    events: Mapped[list] = mapped_column(JSONType, default=list)
 
-    events: Mapped[list[CallEvent]] = relationship(back_populates="call",
-                                                   order_by="CallEvent.id")
-
-
-class CallEvent(Base):
-    """What happened during a call, in order: steps, choices, transfers, status changes."""
-
-    __tablename__ = "call_events"
-    __table_args__ = (Index("ix_call_events_kind_at", "kind", "at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
-    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    kind: Mapped[str] = mapped_column(String(32))
-    data: Mapped[dict] = mapped_column(JSONType, default=dict)
-
-    call: Mapped[Call] = relationship(back_populates="events")
+    def events_of(self, kind: str) -> list[dict]:
+        return [e for e in self.events or [] if e.get("kind") == kind]
 
 
 class FlowRevision(Base):

@@ -66,6 +66,7 @@ class EmbeddedRedis:
              "--unixsocketperm", "700", "--dir", str(self.dir), "--save", "60 1",
              "--appendonly", "no", "--dbfilename", "dump.rdb", "--loglevel", "warning"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl-C stops the web and workers first, then us
         )
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:

@@ -38,7 +38,8 @@ class DbRevisionArchive:
             return False
 
     def fetch(self, name: str, revision: str) -> tuple[str, bytes] | None:
-        with self.db.session() as session:
-            row = session.execute(select(FlowRevision.path, FlowRevision.content).where(
+        """Read without a transaction: callers may be inside a request's own transaction."""
+        with self.db.reader() as conn:
+            row = conn.execute(select(FlowRevision.path, FlowRevision.content).where(
                 FlowRevision.name == name, FlowRevision.revision == revision)).first()
         return (row.path, bytes(row.content)) if row else None

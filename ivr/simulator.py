@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import secrets
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 from urllib.parse import urlsplit
 
 import requests
@@ -225,12 +225,15 @@ class _Call:
                 break
             if any(child.tag == "Leave" for child in wait):
                 break
-            for child in wait:
-                if child.tag in ("Say", "Play"):
-                    getattr(self, "_" + child.tag.lower())(child)
+            if waited == 0:  # later loops repeat the same announcement and music
+                for child in wait:
+                    if child.tag in ("Say", "Play"):
+                        getattr(self, "_" + child.tag.lower())(child)
             waited += self.script.queue_step_seconds
         self.elapsed += waited
-        self.result.heard.append(Heard("queue", f"leaves queue {name!r} after {waited}s: {result}"))
+        self.result.heard.append(Heard("queue", f"leaves queue {name!r} after {waited}s "
+                                                f"({len(self.result.requests)} requests so far): "
+                                                f"{result}"))
         return self._fetch(verb.get("action"), {**self.base, "QueueResult": result,
                                                 "QueueTime": str(waited)})
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import Callable, Mapping, Sequence
 
 import phonenumbers
 from sqlalchemy import select, update
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from crm_link.customers import caller_profile
 from ivr import twiml
-from ivr.call_effects import apply_effects, finish_call
+from ivr.call_effects import CallFacts, finish_call, load_call, outcome_fields, turn_events
 from ivr.flows import engine
 from ivr.flows.actions import RecordMessage, Turn
 from ivr.flows.errors import FlowRuntimeError
@@ -59,48 +59,51 @@ class CallService:
     def incoming(self, session: Session, params: Mapping[str, str]) -> str:
         """A call arrives: look the caller up once, pick the flow by number, run it."""
         sid = params["CallSid"]
-        existing = _call(session, sid)
-        if existing is not None:
-            return existing.last_twiml  # Twilio retried the first request
-        flows = self.registry.current()
-        flow = flows.for_number(params.get("To", ""))
+        flow = self.registry.current().for_number(params.get("To", ""))
         if flow is None:
             raise FlowRuntimeError(f"No flow claims number {params.get('To')!r} and no flow "
                                    "is marked default: true.")
         caller = self._caller(session, params.get("From", ""))
-        turn = engine.start(flow, self._world(), caller)
-        call = Call(call_sid=sid, from_number=params.get("From", "")[:128],
-                    to_number=params.get("To", "")[:128], caller_phone=caller.get("phone"),
-                    customer_id=caller.get("customer_id"), flow_name=flow.name,
-                    flow_revision=flow.revision, state={}, turn=0,
-                    status=params.get("CallStatus", "in-progress"), started_at=self.clock())
-        session.add(call)
+        turn = engine.start(flow, self._world(flow), caller)
+        response = self._render(session, turn, 1)
+        now = self.clock()
+        facts = CallFacts(id=0, call_sid=sid, turn=1, state=turn.state.to_dict(),
+                          flow_name=turn.state.flow, flow_revision=turn.state.revision,
+                          caller_phone=caller.get("phone"), customer_id=caller.get("customer_id"))
+        session.add(Call(call_sid=sid, from_number=params.get("From", "")[:128],
+                         to_number=params.get("To", "")[:128], caller_phone=facts.caller_phone,
+                         customer_id=facts.customer_id, flow_name=facts.flow_name,
+                         flow_revision=facts.flow_revision, state=facts.state, turn=1,
+                         last_twiml=response, status=params.get("CallStatus", "in-progress"),
+                         started_at=now, updated_at=now,
+                         events=turn_events(session, facts, turn.effects, now, self.settings),
+                         **outcome_fields(facts, turn.effects, now)))
         try:
             session.flush()
-        except IntegrityError:
-            session.rollback()  # a concurrent duplicate stored it first
-            return _call(session, sid).last_twiml
-        return self._commit_turn(session, call, 0, turn, params)
+        except IntegrityError:  # Twilio retried the first request: answer as we did then
+            session.rollback()
+            return _last_twiml(session, sid)
+        return response
 
     def step(self, session: Session, params: Mapping[str, str], turn_no: int, on: str) -> str:
         """The caller answered turn `turn_no` (gather, dial, queue or record)."""
-        call = _call(session, params["CallSid"])
+        call = load_call(session, params["CallSid"])
         if call is None:
             raise FlowRuntimeError(f"Call {params['CallSid']} is unknown; its first webhook "
                                    "never reached us.")
         if turn_no != call.turn:
             log.info("duplicate webhook replayed", extra={"turn": turn_no, "current": call.turn})
-            return call.last_twiml
-        flow = self._flow_of(call)
+            return _last_twiml(session, call.call_sid)
+        flow = self._flow_of(call.flow_name, call.flow_revision)
         state = CallState.from_dict(call.state)
-        turn = engine.advance(flow, state, _event(on, params), self._world())
-        return self._commit_turn(session, call, turn_no, turn, params)
+        turn = engine.advance(flow, state, _event(on, params), self._world(flow))
+        return self._commit_turn(session, call, turn)
 
     def queue_wait(self, session: Session, params: Mapping[str, str], turn_no: int) -> str:
         """Twilio's wait URL, requested again and again while the caller is in a queue."""
-        call = _call(session, params["CallSid"])
+        call = load_call(session, params["CallSid"])
         state = CallState.from_dict(call.state) if call else None
-        flow = self._flow_of(call) if call else None
+        flow = self._flow_of(call.flow_name, call.flow_revision) if call else None
         step = flow.steps.get(state.step or "") if flow and state else None
         if not isinstance(getattr(step, "action", None), Connect):
             return twiml.leave_queue()
@@ -139,39 +142,48 @@ class CallService:
 
     # ---- helpers ---------------------------------------------------------------------------------
 
-    def _commit_turn(self, session: Session, call: Call, turn_no: int, turn: Turn,
-                     params: Mapping[str, str]) -> str:
-        response = twiml.render(turn.verbs, turn_no + 1, self.urls,
-                                lambda queue: self.agents(session, queue))
+    def _commit_turn(self, session: Session, call: CallFacts, turn: Turn) -> str:
+        """Store state and events only if this turn is still the current one (one UPDATE)."""
+        response = self._render(session, turn, call.turn + 1)
+        now = self.clock()
         claimed = session.execute(
-            update(Call).where(Call.id == call.id, Call.turn == turn_no).values(
-                turn=turn_no + 1, state=turn.state.to_dict(), last_twiml=response,
-                flow_name=turn.state.flow, flow_revision=turn.state.revision,
-                updated_at=self.clock())).rowcount
+            update(Call).where(Call.id == call.id, Call.turn == call.turn).values(
+                turn=call.turn + 1, state=turn.state.to_dict(), last_twiml=response,
+                flow_name=turn.state.flow, flow_revision=turn.state.revision, updated_at=now,
+                events=turn_events(session, call, turn.effects, now, self.settings),
+                **outcome_fields(call, turn.effects, now))
+            .execution_options(synchronize_session=False)).rowcount
         if claimed != 1:  # another process answered this turn first: give its answer
             session.rollback()
-            return _call(session, call.call_sid).last_twiml
-        session.refresh(call)
-        apply_effects(session, call, turn.effects, self.clock(), self.settings, params)
+            return _last_twiml(session, call.call_sid)
         return response
 
-    def _flow_of(self, call: Call) -> Flow:
-        flow = self.registry.revision(call.flow_name, call.flow_revision)
+    def _render(self, session: Session, turn: Turn, answer_turn: int) -> str:
+        """TwiML whose callbacks will carry `answer_turn`; queues ring their free agents."""
+        return twiml.render(turn.verbs, answer_turn, self.urls,
+                            lambda queue: self.agents(session, queue))
+
+    def _flow_of(self, name: str, revision: str) -> Flow:
+        flow = self.registry.revision(name, revision)
         if flow is None:  # revision lost (archive down at load): finish on the current one
-            flow = self.registry.current().flows.get(call.flow_name)
+            flow = self.registry.current().flows.get(name)
             log.warning("flow revision unavailable; using current",
-                        extra={"flow": call.flow_name, "revision": call.flow_revision})
+                        extra={"flow": name, "revision": revision})
         if flow is None:
-            raise FlowRuntimeError(f"Flow {call.flow_name!r} is no longer loaded.")
+            raise FlowRuntimeError(f"Flow {name!r} is no longer loaded.")
         return flow
 
-    def _world(self) -> World:
+    def _world(self, flow: Flow) -> World:
+        region = self.settings.default_region
+        if flow.numbers:  # a line's callers dial its own country's numbers
+            region = phonenumbers.region_code_for_number(phonenumbers.parse(flow.numbers[0]))
         return World(now=self.clock(), flows=self.registry.current().flows,
-                     normalize_phone=self._normalize)
+                     normalize_phone=lambda digits: self._normalize(digits, region))
 
-    def _normalize(self, digits: str) -> str | None:
+    @staticmethod
+    def _normalize(digits: str, region: str) -> str | None:
         try:
-            number = phonenumbers.parse(digits, self.settings.default_region)
+            number = phonenumbers.parse(digits, region)
         except phonenumbers.NumberParseException:
             return None
         if not phonenumbers.is_valid_number(number):
@@ -197,6 +209,10 @@ def spoken_number(e164: str, region: str) -> str:
 
 def _call(session: Session, sid: str) -> Call | None:
     return session.scalar(select(Call).where(Call.call_sid == sid))
+
+
+def _last_twiml(session: Session, sid: str) -> str:
+    return session.scalar(select(Call.last_twiml).where(Call.call_sid == sid))
 
 
 def _int(value) -> int:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 from urllib.parse import quote, urlencode
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr.flows.actions import (DialOut, Gather, HangUp, PlayAudio, RecordMessage, Speak, ToQueue,
-                               Verb)
+from ivr.flows.actions import DialOut, Gather, HangUp, PlayAudio, RecordMessage, Speak, ToQueue, Verb
 
 # Twilio's own hold music, as used in its documentation; flows may set `hold_music`.
 DEFAULT_HOLD_MUSIC = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"

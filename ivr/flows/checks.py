@@ -61,7 +61,7 @@ def check_flow(flow: Flow, c: Checker) -> None:
         if name not in flow.hours:
             c.error(path, f"no schedule named {name!r} in hours"
                           + _suggest(name, flow.hours))
-    if all(name in flow.steps for _, name in c.step_refs) and flow.start in flow.steps:
+    if c.declared == set(flow.steps) and all(name in flow.steps for _, name in c.step_refs):
         _unreachable(flow, c)
         _no_exit(flow, c)
         _instant_loops(flow, c)
@@ -69,7 +69,7 @@ def check_flow(flow: Flow, c: Checker) -> None:
 
 def _targets(flow: Flow, c: Checker) -> None:
     for path, name in c.step_refs:
-        if name not in flow.steps:
+        if name not in c.declared:
             c.error(path, f"no step named {name!r}" + _suggest(name, flow.steps))
 
 

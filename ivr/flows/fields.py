@@ -25,6 +25,7 @@ class Checker:
         self.problems: list[Problem] = []
         self.step_refs: list[tuple[tuple, str]] = []   # (path, step name) to resolve later
         self.texts: list[tuple[tuple, Text]] = []       # every text, for language checks
+        self.declared: set[str] = set()                  # step names, built or not
 
     def error(self, path: tuple, message: str, *, at_key: bool = False) -> None:
         self.problems.append(self.source.problem(path, message, at_key=at_key))

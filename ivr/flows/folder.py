@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 from ivr.flows.errors import FlowError, Problem
 from ivr.flows.model import Flow, GotoFlow
@@ -64,7 +64,7 @@ def cross_check(flows: list[Flow]) -> list[Problem]:
     """Problems between flows: duplicate names, shared numbers, two defaults, goto_flow targets."""
     problems: list[Problem] = []
     names: dict[str, Flow] = {}
-    owners: dict[str, Flow] = {}
+    owners: dict[str, tuple[Flow, int]] = {}
     default: Flow | None = None
     for flow in flows:
         if flow.name in names:
@@ -72,11 +72,11 @@ def cross_check(flows: list[Flow]) -> list[Problem]:
                                                  f"{names[flow.name].path}"))
         names.setdefault(flow.name, flow)
         for i, number in enumerate(flow.numbers):
-            if number in owners and owners[number] is not flow:
-                problems.append(_at(flow, ("numbers", i), f"number {number} is also claimed by "
-                                                          f"flow {owners[number].name!r} "
-                                                          f"({owners[number].path})"))
-            owners.setdefault(number, flow)
+            first = owners.get(number)
+            if first is not None and first[0] is not flow:  # both files are told, at the number
+                problems.append(_at(flow, ("numbers", i), _claimed(number, first[0])))
+                problems.append(_at(first[0], ("numbers", first[1]), _claimed(number, flow)))
+            owners.setdefault(number, (flow, i))
         if flow.default:
             if default is not None:
                 problems.append(_at(flow, ("default",), f"flow {default.name!r} "
@@ -85,6 +85,10 @@ def cross_check(flows: list[Flow]) -> list[Problem]:
     for flow in flows:
         problems += _goto_targets(flow, names)
     return problems
+
+
+def _claimed(number: str, other: Flow) -> str:
+    return f"number {number} is also claimed by flow {other.name!r} ({other.path})"
 
 
 def _goto_targets(flow: Flow, names: dict[str, Flow]) -> list[Problem]:

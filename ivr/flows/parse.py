@@ -67,6 +67,7 @@ def _build(source: Source, c: Checker, revision: str, media: frozenset[str] | No
         if parsed is not None:
             hours[name] = parsed
     steps = {}
+    c.declared = set(top["steps"])
     for name, spec in top["steps"].items():
         action = _step(c, ("steps", name), spec, name, languages, media)
         if action is not None:

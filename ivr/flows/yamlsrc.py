@@ -34,7 +34,8 @@ class _Resolver(yaml.resolver.BaseResolver):
 _Resolver.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
 _Resolver.add_implicit_resolver(
-    "tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?(?:0|[1-9][0-9]*))$"), list("-+0123456789"))
+    # No leading "+": `+81312345678` is a phone number, not an integer.
+    "tag:yaml.org,2002:int", re.compile(r"^(?:-?(?:0|[1-9][0-9]*))$"), list("-0123456789"))
 _Resolver.add_implicit_resolver(
     "tag:yaml.org,2002:float",
     re.compile(r"^(?:[-+]?(?:0|[1-9][0-9]*)\.[0-9]+(?:[eE][-+]?[0-9]+)?)$"), list("-+0123456789"))
@@ -128,7 +129,7 @@ def _convert(node: yaml.Node, path: tuple, source: Source, budget: list[int]) ->
 def _mapping(node: yaml.MappingNode, path: tuple, source: Source, budget: list[int]) -> dict:
     result: dict = {}
     for key_node, value_node in node.value:
-        if key_node.tag == "tag:yaml.org,2002:merge":
+        if isinstance(key_node, yaml.ScalarNode) and key_node.value == "<<" and not key_node.style:
             raise FlowError([_at(source, key_node, "merge keys (<<) are not supported; "
                                                    "repeat the values instead")])
         key = _convert(key_node, path + ("\x00k",), source, budget)

@@ -6,12 +6,16 @@ import functools
 import logging
 
 from flask import Blueprint, Response, abort, current_app, request, send_from_directory
+from redis.exceptions import RedisError
 from twilio.request_validator import RequestValidator
 
 from ivr import twiml
 from ivr.flows.parse import AUDIO_FILE
 from ivr.telephony import CallService
 from ivr.web import runtime
+from transcription import jobs
+from voicemail import recordings
+from voicemail.errors import VoicemailError
 
 log = logging.getLogger("ivr.twilio")
 
@@ -39,7 +43,17 @@ def require_signature():
         abort(403)
     if not params.get("CallSid"):
         abort(400, "CallSid is required")
+    _fresh_flows()
 
+
+def _fresh_flows() -> None:
+    """Pick up flow edits and archive new revisions before the request's transaction opens."""
+    registry = current_app.extensions["flows"]
+    try:
+        registry.current()
+        registry.archive_pending()
+    except Exception:  # noqa: BLE001 -- the request still runs on the flows already loaded
+        log.exception("flow reload failed")
 
 def twiml_route(handler):
     """Run a webhook in one transaction; on any failure answer safe TwiML, not a 5xx."""
@@ -96,6 +110,29 @@ def queue_wait(session, params):
 def fallback_done(session, params):
     """After the emergency voicemail: thank the caller and hang up (no state needed)."""
     return twiml.goodbye(None)
+
+
+@bp.post("/recording")
+def recording():
+    """Recording status callback: store it (once) with its pending transcription, then queue it."""
+    rt = runtime()
+    params = request.form.to_dict(flat=True)
+    try:
+        with rt.db.session() as session:
+            rec, new = recordings.receive(session, params, request.args, now=rt.clock(),
+                                          region=rt.settings.default_region,
+                                          window_days=rt.settings.thread_window_days)
+            ref = (rec.id, rec.duration, new and rec.status == "pending")
+    except VoicemailError as exc:
+        abort(400, str(exc))
+    recording_id, duration, queue_it = ref
+    if queue_it:
+        try:
+            jobs.enqueue(rt.queue(jobs.QUEUE), recording_id, duration)
+        except RedisError as exc:  # stays pending; the worker's sweeper queues it later
+            log.warning("transcription not queued yet", extra={"recording_id": recording_id,
+                                                               "error": str(exc)})
+    return Response(status=204)
 
 
 @bp.post("/status")

@@ -1,0 +1,79 @@
+"""Database plumbing: aware UTC timestamps, real savepoints on SQLite too, schema = migrations."""
+
+import datetime as dt
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, select, text
+
+from ivr import migrate
+from ivr.all_models import metadata
+from ivr.db import Database, utcnow
+from ivr.models import FlowRevision
+
+
+def test_savepoint_rollback_keeps_the_outer_transaction(db):
+    with pytest.raises(RuntimeError):
+        with db.session() as session:
+            session.add(FlowRevision(name="a", revision="1", path="a", content=b"", loaded_by="t"))
+            with session.begin_nested():
+                session.add(FlowRevision(name="b", revision="1", path="b", content=b"",
+                                         loaded_by="t"))
+            raise RuntimeError("the outer transaction fails after the savepoint was released")
+    with db.session() as session:
+        assert session.scalars(select(FlowRevision.name)).all() == []
+
+
+def test_inner_savepoint_rolls_back_alone(db):
+    with db.session() as session:
+        session.add(FlowRevision(name="a", revision="1", path="a", content=b"", loaded_by="t"))
+        try:
+            with session.begin_nested():
+                session.add(FlowRevision(name="a", revision="1", path="dup", content=b"",
+                                         loaded_by="t"))
+        except Exception:  # noqa: BLE001 -- the unique constraint, whatever the driver calls it
+            pass
+    with db.session() as session:
+        assert session.scalars(select(FlowRevision.path)).all() == ["a"]
+
+
+def test_timestamps_come_back_aware_utc(db):
+    tokyo = dt.datetime(2026, 11, 24, 12, tzinfo=dt.timezone(dt.timedelta(hours=9)))
+    with db.session() as session:
+        session.add(FlowRevision(name="a", revision="1", path="a", content=b"", loaded_by="t",
+                                 loaded_at=tokyo))
+    with db.session() as session:
+        loaded = session.scalar(select(FlowRevision.loaded_at))
+    assert loaded == tokyo and loaded.tzinfo == dt.UTC and loaded.hour == 3
+
+
+def test_naive_datetimes_are_refused(db):
+    with pytest.raises(Exception, match="Naive datetime"):
+        with db.session() as session:
+            session.add(FlowRevision(name="a", revision="1", path="a", content=b"",
+                                     loaded_by="t", loaded_at=dt.datetime(2026, 1, 1)))
+            session.flush()
+    assert utcnow().tzinfo == dt.UTC
+
+
+def test_migrations_create_exactly_the_models(tmp_path, database_url):
+    """`ivr db upgrade` builds the same schema as the models (no forgotten migration)."""
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+    else:
+        admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text('DROP DATABASE IF EXISTS "ivr_migration_check" WITH (FORCE)'))
+            conn.execute(text('CREATE DATABASE "ivr_migration_check"'))
+        admin.dispose()
+        url = database_url.rsplit("/", 1)[0] + "/ivr_migration_check"
+    migrate.upgrade(url)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}),
+                                metadata)
+    engine.dispose()
+    assert diff == []
+    assert migrate.current(url) is not None
+    Database(url).ping()
