@@ -18,6 +18,7 @@ from ivr.runtime import Runtime
 from ivr.settings import Settings
 from ivr.telephony import CallService
 from ivr.web import health, twilio
+from voicemail import web as recordings_web
 
 log = logging.getLogger("ivr.web")
 
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     _telephony(app, runtime)
     app.register_blueprint(desk_auth.bp)
     app.register_blueprint(desk_home.bp)
+    app.register_blueprint(recordings_web.bp)
     if settings.generated_secrets:
         log.warning("development mode: generated secrets in use",
                     extra={"generated": list(settings.generated_secrets),

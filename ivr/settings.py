@@ -42,6 +42,8 @@ class Settings:
     thread_window_days: int = 7
     web_concurrency: int = 2
     flows_reload_seconds: float = 1.0
+    worker_heartbeat_seconds: int = 10
+    worker_sweep_seconds: float = 60.0
     generated_secrets: tuple[str, ...] = ()
 
     @property
@@ -116,6 +118,9 @@ class Settings:
                                     "TICKET_THREAD_WINDOW_DAYS"),
             web_concurrency=_int(get("WEB_CONCURRENCY", "2"), "WEB_CONCURRENCY"),
             flows_reload_seconds=float(get("FLOWS_RELOAD_SECONDS", "1.0")),
+            worker_heartbeat_seconds=_int(get("WORKER_HEARTBEAT_SECONDS", "10"),
+                                          "WORKER_HEARTBEAT_SECONDS"),
+            worker_sweep_seconds=float(get("WORKER_SWEEP_SECONDS", "60")),
         )
         if settings.log_format not in ("json", "logfmt"):
             raise ConfigError(f"LOG_FORMAT must be json or logfmt, not {settings.log_format!r}.")

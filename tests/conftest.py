@@ -20,6 +20,7 @@ import redis as redis_lib
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from desk import accounts
 from ivr.all_models import metadata
 from ivr.app import create_app
 from ivr.db import Database
@@ -27,6 +28,7 @@ from ivr.redis_conn import EmbeddedRedis
 from ivr.runtime import Runtime
 from ivr.settings import Settings
 from ivr.simulator import Twilio, flask_transport
+from tests.desk.desk_helpers import FAST_HASHER, PASSWORD
 from tests.twiml_check import load_schema, validating
 from transcription.recognizer import ModelCache
 
@@ -232,3 +234,22 @@ def loaded_models(ko_model):
     cache = ModelCache()
     cache.get(ko_model)
     return cache
+
+
+# --- agent accounts -----------------------------------------------------------------------
+
+@pytest.fixture(autouse=True)
+def fast_hashing(monkeypatch):
+    monkeypatch.setattr(accounts, "hasher", FAST_HASHER)
+
+
+@pytest.fixture
+def make_user(db):
+    """Create a user (committed) and return it detached; keyword arguments go to create_user."""
+
+    def make(username: str = "alice", password: str | None = None, **fields) -> accounts.User:
+        with db.session() as session:
+            return accounts.create_user(session, username, password or PASSWORD,
+                                        **fields)
+
+    return make

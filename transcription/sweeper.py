@@ -1,12 +1,14 @@
 """No recording waits forever: queue every pending recording that has no live job.
 
-A job is live when it is queued, scheduled for a retry, or running on a worker that is still
-alive. Jobs lost with Redis, or abandoned by a worker killed mid-job, are queued again (the job
-is idempotent, so a job that was in fact still running does no harm).
+A job is live when it is queued, scheduled for a retry, or running on a worker whose heartbeat
+is fresh (a killed worker's key outlives it in Redis, so its existence proves nothing). Jobs
+lost with Redis, or abandoned by a worker killed mid-job, are queued again; the job is
+idempotent, so one that was in fact still running does no harm.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 
@@ -25,9 +27,10 @@ from voicemail.models import Recording
 log = logging.getLogger("transcription")
 
 WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+STALE_HEARTBEATS = 3  # missed heartbeats before a running job's worker counts as dead
 
 
-def job_is_live(redis: Redis, job_id: str) -> bool:
+def job_is_live(redis: Redis, job_id: str, heartbeat_seconds: int = 10) -> bool:
     try:
         job = Job.fetch(job_id, connection=redis)
     except NoSuchJobError:
@@ -35,13 +38,18 @@ def job_is_live(redis: Redis, job_id: str) -> bool:
     status = job.get_status(refresh=False)
     if status in WAITING:
         return True
-    if status == JobStatus.STARTED:
-        return bool(job.worker_name) and Worker.find_by_key(
-            Worker.redis_worker_namespace_prefix + job.worker_name, connection=redis) is not None
-    return False
+    if status != JobStatus.STARTED or not job.worker_name:
+        return False
+    worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix + job.worker_name,
+                                connection=redis)
+    if worker is None or worker.last_heartbeat is None:
+        return False
+    silent = (dt.datetime.now(dt.UTC) - worker.last_heartbeat.replace(tzinfo=dt.UTC))
+    return silent.total_seconds() < STALE_HEARTBEATS * heartbeat_seconds
 
 
-def sweep(db: Database, redis: Redis, queue_name: str = jobs.QUEUE) -> int:
+def sweep(db: Database, redis: Redis, queue_name: str = jobs.QUEUE,
+          heartbeat_seconds: int = 10) -> int:
     """Queue pending recordings without a live job; return how many were queued."""
     queue = Queue(queue_name, connection=redis)
     started = StartedJobRegistry(queue=queue)
@@ -52,7 +60,7 @@ def sweep(db: Database, redis: Redis, queue_name: str = jobs.QUEUE) -> int:
     queued = 0
     for recording_id, duration in pending:
         job_id = jobs.job_id(recording_id)
-        if job_is_live(redis, job_id):
+        if job_is_live(redis, job_id, heartbeat_seconds):
             continue
         _forget_abandoned(started, redis, job_id)
         jobs.enqueue(queue, recording_id, duration)
@@ -87,13 +95,15 @@ class QueueHealth:
                 f"recordings by status:    {by_status}"]
 
 
-def health(db: Database, redis: Redis, queue_name: str = jobs.QUEUE) -> QueueHealth:
+def health(db: Database, redis: Redis, queue_name: str = jobs.QUEUE,
+           heartbeat_seconds: int = 10) -> QueueHealth:
     queue = Queue(queue_name, connection=redis)
     with db.session() as session:
         counts = dict(session.execute(select(Recording.status, func.count())
                                       .group_by(Recording.status)).all())
         pending = session.scalars(select(Recording.id).where(Recording.status == "pending")).all()
-    orphans = sum(1 for rid in pending if not job_is_live(redis, jobs.job_id(rid)))
+    orphans = sum(1 for rid in pending
+                  if not job_is_live(redis, jobs.job_id(rid), heartbeat_seconds))
     return QueueHealth(queued=queue.count, running=StartedJobRegistry(queue=queue).count,
                        failed_jobs=FailedJobRegistry(queue=queue).count,
                        pending_without_job=orphans, recordings=counts)

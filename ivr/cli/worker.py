@@ -30,7 +30,8 @@ def worker(ctx: Context, burst: bool, show_status: bool, retry_failed: bool) -> 
             db = Database(settings.database_url)
             if retry_failed:
                 click.echo(f"{sweeper.retry_failed(db, redis)} failed recordings queued again")
-            for line in sweeper.health(db, redis).lines():
+            for line in sweeper.health(db, redis, heartbeat_seconds=settings.worker_heartbeat_seconds
+                                       ).lines():
                 click.echo(line)
             return
         transcription_worker.run(settings.with_(redis_url=embedded_url or settings.redis_url),

@@ -5,24 +5,7 @@ from __future__ import annotations
 import pytest
 
 from desk import accounts
-from tests.desk.desk_helpers import FAST_HASHER, PASSWORD, login
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing(monkeypatch):
-    monkeypatch.setattr(accounts, "hasher", FAST_HASHER)
-
-
-@pytest.fixture
-def make_user(db):
-    """Create a user (committed) and return it detached; keyword arguments go to create_user."""
-
-    def make(username: str = "alice", password: str | None = None, **fields) -> accounts.User:
-        with db.session() as session:
-            return accounts.create_user(session, username, password or PASSWORD,
-                                        **fields)
-
-    return make
+from tests.desk.desk_helpers import login
 
 
 @pytest.fixture
