@@ -54,6 +54,7 @@ def work(runtime, redis, loaded_models, ko_model):
         ctx.models = loaded_models
         transcription_worker.run(settings, redis, burst=True, ctx=ctx)
 
+    drain.ko_model = ko_model
     return drain
 
 
@@ -194,3 +195,17 @@ def test_rerecorded_take_is_discarded_and_only_the_kept_one_transcribed(
     assert [r.status for r in recordings(db)] == ["discarded", "transcribed"]
     with db.session() as session:
         assert session.get(Interaction, first.interaction_id).meta["transcription"] == "discarded"
+
+
+def test_the_calls_language_picks_the_speech_model(twilio, at, media, db, work):
+    """VOSK_MODELS maps languages to models: the Japanese line's voicemail uses the ja-JP one;
+    the English line has none configured, so its voicemail fails with that reason."""
+    leave_voicemail(twilio, at, media)                                   # ja-JP line
+    at("2026-11-29T10:00-05:00")                                         # Sunday in New York
+    twilio.call("+12025550123", "+12025550143", Script(inputs=[""], message_seconds=11,
+                                                       recording_url=media.url()))
+    work(vosk_model_path=None, vosk_models={"ja-JP": work.ko_model})
+    ja, en = recordings(db)
+    assert (ja.language, ja.status) == ("ja-JP", "transcribed")
+    assert (en.language, en.status) == ("en-US", "failed")
+    assert "language 'en-US'" in en.failure_reason
