@@ -29,6 +29,7 @@ class Call(Base):
     status: Mapped[str] = mapped_column(String(24), default="in-progress")
     outcome: Mapped[str | None] = mapped_column(String(24))
     queue: Mapped[str | None] = mapped_column(String(64))
+    agent: Mapped[str | None] = mapped_column(String(64))   # who answered, when an agent did
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     queued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

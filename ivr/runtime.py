@@ -9,6 +9,7 @@ import redis
 from rq import Queue
 
 from ivr.db import Database
+from ivr.events import Events
 from ivr.redis_conn import connect
 from ivr.settings import Settings
 
@@ -34,6 +35,11 @@ class Runtime:
         if self._redis is None and self.settings.redis_url:
             self._redis = connect(self.settings.redis_url)
         return self._redis
+
+    @property
+    def events(self) -> Events:
+        """The live event channel (publishing without Redis is a logged no-op)."""
+        return Events(self.redis)
 
     def queue(self, name: str = "transcription") -> Queue:
         if self.redis is None:

@@ -202,11 +202,21 @@ class _Call:
                   "DialCallDuration": str(self.script.talk_seconds if outcome == "completed"
                                           else 0)}
         if outcome == "completed":
+            self._answered(verb)
             self.elapsed += self.script.talk_seconds
             if verb.get("record", "").startswith("record-from"):
                 self._recording(verb.get("recordingStatusCallback"),
                                 self.script.talk_seconds, channels=2)
         return self._fetch(verb.get("action"), params)
+
+    def _answered(self, dial) -> None:
+        """The first noun picks up: Twilio posts its "answered" status callback, if it asked."""
+        noun = next(iter(dial), None)
+        if noun is not None and "answered" in noun.get("statusCallbackEvent", ""):
+            self.tw.post(noun.get("statusCallback"),
+                         {**self.base, "CallSid": "CA" + secrets.token_hex(16),
+                          "ParentCallSid": self.base["CallSid"], "CallStatus": "in-progress"},
+                         self.result)
 
     def _enqueue(self, verb):
         name, waited, position = verb.text, 0, 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 import phonenumbers
 from sqlalchemy import select, update
@@ -29,25 +29,29 @@ from ivr.flows.prompts import speak
 from ivr.flows.state import CallState, DialResult, Input, QueueResult, Recorded, World
 from ivr.flowstore import FlowRegistry
 from ivr.models import Call
+from ivr.routing import free_agents
 from ivr.settings import Settings
 
 log = logging.getLogger("ivr.calls")
 
 MAX_DIGITS = 64
 MAX_SPEECH = 500
-AgentsFor = Callable[[Session, str], Sequence[str]]
+AgentsFor = Callable[[Session, str], Sequence[tuple[str, str]]]
 
 
-def no_agents(session: Session, queue: str) -> Sequence[str]:
-    """Until agent presence is known, every queue call waits in the Twilio queue."""
-    return ()
+@dataclass
+class Reply:
+    """TwiML for Twilio, and the live events to publish once the transaction has committed."""
+
+    twiml: str
+    events: list[tuple[str, dict]] = field(default_factory=list)
 
 
 class CallService:
     """Runs calls for the Twilio blueprint; one per process."""
 
     def __init__(self, settings: Settings, registry: FlowRegistry,
-                 clock: Callable[[], dt.datetime], agents: AgentsFor = no_agents):
+                 clock: Callable[[], dt.datetime], agents: AgentsFor = free_agents):
         self.settings = settings
         self.registry = registry
         self.clock = clock
@@ -56,7 +60,7 @@ class CallService:
 
     # ---- webhooks ----------------------------------------------------------------------------
 
-    def incoming(self, session: Session, params: Mapping[str, str]) -> str:
+    def incoming(self, session: Session, params: Mapping[str, str]) -> Reply:
         """A call arrives: look the caller up once, pick the flow by number, run it."""
         sid = params["CallSid"]
         flow = self.registry.current().for_number(params.get("To", ""))
@@ -65,7 +69,7 @@ class CallService:
                                    "is marked default: true.")
         caller = self._caller(session, params.get("From", ""))
         turn = engine.start(flow, self._world(flow), caller)
-        response = self._render(session, turn, 1)
+        response, offered = self._render(session, turn, 1)
         now = self.clock()
         facts = CallFacts(id=0, call_sid=sid, turn=1, state=turn.state.to_dict(),
                           flow_name=turn.state.flow, flow_revision=turn.state.revision,
@@ -82,10 +86,13 @@ class CallService:
             session.flush()
         except IntegrityError:  # Twilio retried the first request: answer as we did then
             session.rollback()
-            return _last_twiml(session, sid)
-        return response
+            return Reply(_last_twiml(session, sid))
+        arrived = ("call.arrived", {"call_sid": sid, "from": params.get("From", ""),
+                                    "to": params.get("To", ""), "flow": flow.name,
+                                    "caller": caller})
+        return Reply(response, [arrived, *_live_events(facts, turn, offered)])
 
-    def step(self, session: Session, params: Mapping[str, str], turn_no: int, on: str) -> str:
+    def step(self, session: Session, params: Mapping[str, str], turn_no: int, on: str) -> Reply:
         """The caller answered turn `turn_no` (gather, dial, queue or record)."""
         call = load_call(session, params["CallSid"])
         if call is None:
@@ -93,7 +100,7 @@ class CallService:
                                    "never reached us.")
         if turn_no != call.turn:
             log.info("duplicate webhook replayed", extra={"turn": turn_no, "current": call.turn})
-            return _last_twiml(session, call.call_sid)
+            return Reply(_last_twiml(session, call.call_sid))
         flow = self._flow_of(call.flow_name, call.flow_revision)
         state = CallState.from_dict(call.state)
         turn = engine.advance(flow, state, _event(on, params), self._world(flow))
@@ -118,7 +125,7 @@ class CallService:
                                  phrase("queue_position"))
         return twiml.wait_music(announcement, connect.hold_music, self.urls)
 
-    def status(self, session: Session, params: Mapping[str, str]) -> None:
+    def status(self, session: Session, params: Mapping[str, str]) -> Reply:
         """Call status callback: record how and when the call ended (out-of-order safe)."""
         call = _call(session, params["CallSid"])
         if call is None:  # the call never reached a flow (e.g. we were down): keep the record
@@ -126,7 +133,27 @@ class CallService:
                         to_number=params.get("To", "")[:128], flow_name="", flow_revision="",
                         state={}, turn=0, started_at=self.clock())
             session.add(call)
+        ended = call.ended_at is None
         finish_call(call, params, self.clock())
+        if ended and call.ended_at is not None:
+            return Reply("", [("call.ended", {"call_sid": call.call_sid, "outcome": call.outcome,
+                                              "queue": call.queue, "agent": call.agent,
+                                              "duration": call.duration})])
+        return Reply("")
+
+    def agent_answered(self, session: Session, params: Mapping[str, str], agent: str) -> Reply:
+        """An offered agent picked up (the <Client>/<Number> status callback): pop their screen."""
+        sid = params.get("ParentCallSid") or params["CallSid"]
+        call = _call(session, sid)
+        if call is None:
+            return Reply("")
+        now = self.clock()
+        call.answered_at, call.agent, call.outcome = call.answered_at or now, agent, "agent"
+        call.events = [*(call.events or []), {"at": now.isoformat(), "kind": "agent_answered",
+                                              "agent": agent}]
+        return Reply("", [("call.answered", {"call_sid": sid, "agent": agent,
+                                             "queue": call.queue,
+                                             "caller": (call.state or {}).get("caller", {})})])
 
     def safe_twiml(self, params: Mapping[str, str]) -> str:
         """After an internal failure: an apology, then the flow's on_error voicemail or hang-up."""
@@ -142,9 +169,9 @@ class CallService:
 
     # ---- helpers ---------------------------------------------------------------------------------
 
-    def _commit_turn(self, session: Session, call: CallFacts, turn: Turn) -> str:
+    def _commit_turn(self, session: Session, call: CallFacts, turn: Turn) -> Reply:
         """Store state and events only if this turn is still the current one (one UPDATE)."""
-        response = self._render(session, turn, call.turn + 1)
+        response, offered = self._render(session, turn, call.turn + 1)
         now = self.clock()
         claimed = session.execute(
             update(Call).where(Call.id == call.id, Call.turn == call.turn).values(
@@ -155,13 +182,20 @@ class CallService:
             .execution_options(synchronize_session=False)).rowcount
         if claimed != 1:  # another process answered this turn first: give its answer
             session.rollback()
-            return _last_twiml(session, call.call_sid)
-        return response
+            return Reply(_last_twiml(session, call.call_sid))
+        return Reply(response, _live_events(call, turn, offered))
 
-    def _render(self, session: Session, turn: Turn, answer_turn: int) -> str:
-        """TwiML whose callbacks will carry `answer_turn`; queues ring their free agents."""
-        return twiml.render(turn.verbs, answer_turn, self.urls,
-                            lambda queue: self.agents(session, queue))
+    def _render(self, session: Session, turn: Turn,
+                answer_turn: int) -> tuple[str, dict[str, list[str]]]:
+        """TwiML whose callbacks carry `answer_turn`, and which agents each queue rings."""
+        offered: dict[str, list[str]] = {}
+
+        def agents(queue: str):
+            found = list(self.agents(session, queue))
+            offered[queue] = [agent for agent, _ in found]
+            return found
+
+        return twiml.render(turn.verbs, answer_turn, self.urls, agents), offered
 
     def _flow_of(self, name: str, revision: str) -> Flow:
         flow = self.registry.revision(name, revision)
@@ -196,6 +230,19 @@ class CallService:
             profile["phone_spoken"] = spoken_number(profile["phone"],
                                                     self.settings.default_region)
         return profile
+
+
+def _live_events(call: CallFacts, turn: Turn, offered: dict[str, list[str]]):
+    """What dashboards and agents' screens hear about this turn."""
+    caller = turn.state.caller
+    events = [("call.queued", {"call_sid": call.call_sid, "queue": note.data["target"],
+                               "caller": caller})
+              for note in turn.effects
+              if getattr(note, "kind", None) == "connect" and note.data.get("kind") == "queue"]
+    events += [("call.offered", {"call_sid": call.call_sid, "queue": queue, "agents": agents,
+                                 "caller": caller})
+               for queue, agents in offered.items() if agents]
+    return events
 
 
 def spoken_number(e164: str, region: str) -> str:

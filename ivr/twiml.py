@@ -30,6 +30,9 @@ class Urls:
     def recording(self, kind: str, **params) -> str:
         return self._url("/twilio/recording", kind=kind, **params)
 
+    def agent_status(self, agent: str) -> str:
+        return self._url("/twilio/agent-status", agent=agent)
+
     def fallback_done(self) -> str:
         return self._url("/twilio/fallback/done")
 
@@ -42,7 +45,8 @@ class Urls:
         return f"{self.base}{path}?{urlencode(params)}"
 
 
-AgentLookup = Callable[[str], Sequence[str]]  # queue name -> dial targets of free agents
+# queue name -> (agent, dial target) of the agents to ring now
+AgentLookup = Callable[[str], Sequence[tuple[str, str]]]
 
 
 def render(verbs: Sequence[Verb], turn: int, urls: Urls, agents: AgentLookup) -> str:
@@ -90,14 +94,14 @@ def _dial(response, verb: DialOut, turn, urls: Urls, agents) -> None:
     _noun(dial, f"{verb.kind}:{verb.target}" if verb.kind != "sip" else verb.target)
 
 
-def _noun(dial, target: str) -> None:
+def _noun(dial, target: str, **options) -> None:
     """`client:alice`, `sip:bob@pbx`, or an E.164 number."""
     if target.startswith("client:"):
-        dial.client(target.removeprefix("client:"))
+        dial.client(target.removeprefix("client:"), **options)
     elif target.startswith(("sip:", "sips:")):
-        dial.sip(target)
+        dial.sip(target, **options)
     else:
-        dial.number(target.removeprefix("number:"))
+        dial.number(target.removeprefix("number:"), **options)
 
 
 def _queue(response, verb: ToQueue, turn, urls: Urls, agents: AgentLookup) -> None:
@@ -105,8 +109,9 @@ def _queue(response, verb: ToQueue, turn, urls: Urls, agents: AgentLookup) -> No
     if free:  # ring every free agent of the queue at once; the first to answer takes the call
         dial = response.dial(action=urls.step(turn, "dial"), method="POST",
                              timeout=verb.timeout, **_recording_options(verb.record, urls))
-        for target in free:
-            _noun(dial, target)
+        for agent, target in free:  # "answered" tells the desk whose screen to pop
+            _noun(dial, target, status_callback=urls.agent_status(agent),
+                  status_callback_event="answered", status_callback_method="POST")
         return
     response.enqueue(verb.name, action=urls.step(turn, "queue"), method="POST",
                      wait_url=urls.queue_wait(turn), wait_url_method="POST")

@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 import pytest
-from rq.registry import StartedJobRegistry
 from rq import Queue
+from rq.registry import StartedJobRegistry
 from sqlalchemy import func, select
 
 from ivr.simulator import Script

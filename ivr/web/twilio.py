@@ -11,7 +11,7 @@ from twilio.request_validator import RequestValidator
 
 from ivr import twiml
 from ivr.flows.parse import AUDIO_FILE
-from ivr.telephony import CallService
+from ivr.telephony import CallService, Reply
 from ivr.web import runtime
 from transcription import jobs
 from voicemail import recordings
@@ -63,13 +63,23 @@ def twiml_route(handler):
         params = request.values.to_dict(flat=True)
         try:
             with runtime().db.session() as session:
-                body = handler(session, params, *args, **kwargs)
+                reply = handler(session, params, *args, **kwargs)
         except Exception:  # noqa: BLE001 -- the caller must hear something, and we log it all
             log.exception("webhook failed; safe TwiML sent", extra={"path": request.path})
-            body = _safe(params)
-        return Response(body, mimetype="text/xml")
+            return Response(_safe(params), mimetype="text/xml")
+        if isinstance(reply, Reply):
+            publish(reply)
+            reply = reply.twiml
+        return Response(reply, mimetype="text/xml")
 
     return wrapper
+
+
+def publish(reply: Reply) -> None:
+    """Live events go out after the commit, so a screen-pop never shows uncommitted data."""
+    events = runtime().events
+    for kind, data in reply.events:
+        events.publish(kind, **data)
 
 
 def _safe(params) -> str:
@@ -139,7 +149,18 @@ def recording():
 def status():
     params = request.values.to_dict(flat=True)
     with runtime().db.session() as session:
-        calls().status(session, params)
+        reply = calls().status(session, params)
+    publish(reply)
+    return Response(status=204)
+
+
+@bp.post("/agent-status")
+def agent_status():
+    """An agent's leg answered: record who took the call and pop their screen."""
+    params = request.values.to_dict(flat=True)
+    with runtime().db.session() as session:
+        reply = calls().agent_answered(session, params, request.args.get("agent", "")[:64])
+    publish(reply)
     return Response(status=204)
 
 

@@ -2,13 +2,12 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 08:56:33.171062
+Create Date: 2026-11-22 09:33:31.104364
 """
-import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
-
+import sqlalchemy as sa
 import ivr.db
+from sqlalchemy.dialects import postgresql
 
 revision = '0001'
 down_revision = None
@@ -33,6 +32,7 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=24), nullable=False),
     sa.Column('outcome', sa.String(length=24), nullable=True),
     sa.Column('queue', sa.String(length=64), nullable=True),
+    sa.Column('agent', sa.String(length=64), nullable=True),
     sa.Column('started_at', ivr.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('queued_at', ivr.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('answered_at', ivr.db.UTCDateTime(timezone=True), nullable=True),

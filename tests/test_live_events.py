@@ -1,0 +1,113 @@
+"""Agents are offered queue calls by presence; every step of a call reaches live listeners."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from sqlalchemy import select
+
+from crm_link.customers import create_customer
+from desk.accounts import find_user
+from ivr.events import Events
+from ivr.models import Call
+from ivr.simulator import Script
+from tests.conftest import PUBLIC_BASE_URL
+
+NOON = "2026-11-24T12:00+09:00"
+JA_LINE = "+81312345678"
+
+
+class Listener:
+    """Collects events from the channel in a thread, as a desk's event stream would."""
+
+    def __init__(self, redis_client):
+        self.events: list[dict] = []
+        self.ready = threading.Event()
+        self.stop = False
+        self.thread = threading.Thread(target=self._run, args=(redis_client,), daemon=True)
+        self.thread.start()
+        assert self.ready.wait(5)
+
+    def _run(self, client):
+        stream = Events(client).listen(timeout=0.1)
+        next(stream)            # subscribed
+        self.ready.set()
+        for event in stream:
+            if self.stop:
+                break
+            if event:
+                self.events.append(event)
+
+    def kinds(self, wait: float = 2.0) -> list[str]:
+        time.sleep(wait)
+        return [e["kind"] for e in self.events]
+
+
+@pytest.fixture
+def listener(runtime):
+    listening = Listener(runtime.redis)
+    yield listening
+    listening.stop = True
+    listening.thread.join(timeout=5)
+
+
+def test_a_queue_call_rings_available_agents_and_pops_the_answering_agents_screen(
+        twilio, at, make_user, listener, db):
+    make_user("alice", queues=["support"], dial="client:alice")
+    make_user("bob", queues=["support"])                        # client identity from username
+    with db.session() as session:
+        for name in ("alice", "bob"):
+            find_user(session, name).presence = "available"
+    make_user("carol", queues=["support"], dial="client:carol")  # offline: not rung
+    make_user("dave", queues=["sales"], dial="client:dave")      # another queue
+    at(NOON)
+    result = twilio.call("+819011112222", JA_LINE, Script(inputs=["0"], dial="completed"))
+    offer = next(doc for doc in result.twiml if "<Dial" in doc)
+    assert "<Client" in offer and ">alice</Client>" in offer and ">bob</Client>" in offer
+    assert "carol" not in offer and "dave" not in offer and "<Enqueue" not in offer
+    assert f"{PUBLIC_BASE_URL}/twilio/agent-status?agent=alice" in offer
+    assert 'statusCallbackEvent="answered"' in offer
+    kinds = listener.kinds()
+    assert kinds[:1] == ["call.arrived"] and "call.queued" in kinds
+    offered = next(e for e in listener.events if e["kind"] == "call.offered")
+    assert offered["agents"] == ["alice", "bob"] and offered["queue"] == "support"
+    answered = next(e for e in listener.events if e["kind"] == "call.answered")
+    assert answered["agent"] == "alice" and answered["call_sid"] == result.call_sid
+    assert answered["caller"]["phone"] == "+819011112222"
+    ended = next(e for e in listener.events if e["kind"] == "call.ended")
+    assert ended["outcome"] == "agent" and ended["agent"] == "alice"
+    with db.session() as session:
+        call = session.scalar(select(Call))
+        assert (call.agent, call.outcome) == ("alice", "agent") and call.answered_at
+
+
+def test_nobody_available_means_the_caller_waits_in_the_queue(twilio, at, make_user, listener):
+    make_user("alice", queues=["support"], dial="client:alice")   # offline
+    at(NOON)
+    result = twilio.call("+819011112222", JA_LINE, Script(inputs=["0"], queue_answer_after=30))
+    assert any("<Enqueue" in doc for doc in result.twiml)
+    assert not any("<Dial" in doc for doc in result.twiml)
+    assert "call.offered" not in listener.kinds(wait=1.0)
+
+
+def test_arrival_carries_the_caller_lookup_for_the_screen_pop(twilio, at, listener, db):
+    with db.session() as session:
+        create_customer(session, name="山田花子", phones=["090-1234-5678"])
+    at(NOON)
+    twilio.call("+819012345678", JA_LINE, Script())
+    listener.kinds(wait=1.0)
+    arrived = listener.events[0]
+    assert arrived["kind"] == "call.arrived" and arrived["flow"] == "support"
+    assert arrived["caller"]["name"] == "山田花子" and arrived["caller"]["known"] is True
+    assert arrived["caller"]["matched_by"]["kind"] == "phone"
+
+
+def test_calls_are_answered_when_redis_is_down(twilio, at, runtime):
+    runtime.settings = runtime.settings.with_(redis_url="redis://127.0.0.1:1/0")
+    runtime._redis = None
+    at(NOON)
+    result = twilio.call("+819011112222", JA_LINE, Script(inputs=["3"]))
+    assert all(status < 400 for _, status in result.requests)
+    assert "現在、店舗は営業中です。" in result.said()
