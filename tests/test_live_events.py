@@ -2,47 +2,18 @@
 
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
 from sqlalchemy import select
 
 from crm_link.customers import create_customer
 from desk.accounts import find_user
-from ivr.events import Events
 from ivr.models import Call
 from ivr.simulator import Script
 from tests.conftest import PUBLIC_BASE_URL
+from tests.support.listener import Listener
 
 NOON = "2026-11-24T12:00+09:00"
 JA_LINE = "+81312345678"
-
-
-class Listener:
-    """Collects events from the channel in a thread, as a desk's event stream would."""
-
-    def __init__(self, redis_client):
-        self.events: list[dict] = []
-        self.ready = threading.Event()
-        self.stop = False
-        self.thread = threading.Thread(target=self._run, args=(redis_client,), daemon=True)
-        self.thread.start()
-        assert self.ready.wait(5)
-
-    def _run(self, client):
-        stream = Events(client).listen(timeout=0.1)
-        next(stream)            # subscribed
-        self.ready.set()
-        for event in stream:
-            if self.stop:
-                break
-            if event:
-                self.events.append(event)
-
-    def kinds(self, wait: float = 2.0) -> list[str]:
-        time.sleep(wait)
-        return [e["kind"] for e in self.events]
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from crm_link.models import Interaction
 from ivr.simulator import Script
 from tests.conftest import TWILIO_SID, TWILIO_TOKEN
 from tests.support.fake_twilio_media import FakeTwilioMedia
+from tests.support.listener import Listener
 from transcription import context, jobs, sweeper
 from transcription import worker as transcription_worker
 from voicemail.models import Recording, Transcript
@@ -209,3 +210,21 @@ def test_the_calls_language_picks_the_speech_model(twilio, at, media, db, work):
     assert (ja.language, ja.status) == ("ja-JP", "transcribed")
     assert (en.language, en.status) == ("en-US", "failed")
     assert "language 'en-US'" in en.failure_reason
+
+
+def test_desks_hear_of_new_voicemail_and_of_its_transcript(twilio, at, media, db, work,
+                                                           runtime):
+    listener = Listener(runtime.redis)
+    try:
+        leave_voicemail(twilio, at, media)
+        work()
+        kinds = listener.kinds(wait=1.0)
+    finally:
+        listener.stop = True
+        listener.thread.join(timeout=5)
+    [recording] = recordings(db)
+    new = next(e for e in listener.events if e["kind"] == "voicemail.new")
+    done = next(e for e in listener.events if e["kind"] == "recording.transcribed")
+    assert new["recording_id"] == done["recording_id"] == recording.id
+    assert new["ticket_id"] == done["ticket_id"] == recording.ticket_id
+    assert kinds.index("voicemail.new") < kinds.index("recording.transcribed")

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from crm_link.contacts import update_interaction
 from ivr.db import utcnow
+from ivr.events import Events
 from transcription import context
 from transcription.download import DownloadPolicy, download_recording
 from transcription.errors import is_permanent
@@ -114,11 +115,16 @@ def _attach(ctx, recording_id: int, decoded: Decoded) -> dict:
             processing_seconds=decoded.processing_seconds))
         recording.status, recording.transcribed_at = "transcribed", utcnow()
         recording.failure_reason = None
+        ticket_id, customer_id = recording.ticket_id, recording.customer_id
         if recording.interaction_id is not None:
             update_interaction(session, recording.interaction_id, text=decoded.text or "",
                                metadata={"transcription": "transcribed",
                                          "model": decoded.model,
                                          "language": decoded.language})
+    job = get_current_job()
+    if job is not None:  # desks showing this ticket refresh its timeline
+        Events(job.connection).publish("recording.transcribed", recording_id=recording_id,
+                                       ticket_id=ticket_id, customer_id=customer_id)
     log.info("recording transcribed", extra={"recording_id": recording_id,
                                              "seconds": round(decoded.duration, 1),
                                              "processing": round(decoded.processing_seconds, 2)})

@@ -133,9 +133,14 @@ def recording():
                                           region=rt.settings.default_region,
                                           window_days=rt.settings.thread_window_days)
             ref = (rec.id, rec.duration, new and rec.status == "pending")
+            filed = {"recording_id": rec.id, "ticket_id": rec.ticket_id,
+                     "customer_id": rec.customer_id, "mailbox": rec.mailbox,
+                     "call_sid": rec.call_sid} if new and rec.kind == "voicemail" else None
     except VoicemailError as exc:
         abort(400, str(exc))
     recording_id, duration, queue_it = ref
+    if filed and filed["ticket_id"]:
+        rt.events.publish("voicemail.new", **filed)
     if queue_it:
         try:
             jobs.enqueue(rt.queue(jobs.QUEUE), recording_id, duration)
