@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import redis as redis_lib
+from playwright.sync_api import sync_playwright
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -29,6 +30,7 @@ from ivr.runtime import Runtime
 from ivr.settings import Settings
 from ivr.simulator import Twilio, flask_transport
 from tests.desk.desk_helpers import FAST_HASHER, PASSWORD
+from tests.support.browser import CHROMIUM_ARGS, LiveServer, chromium_path
 from tests.twiml_check import load_schema, validating
 from transcription.recognizer import ModelCache
 
@@ -253,3 +255,31 @@ def make_user(db):
                                         **fields)
 
     return make
+
+
+# --- browser ------------------------------------------------------------------------------
+
+@pytest.fixture
+def live_server(app):
+    """The test app served over real HTTP (for browsers and event streams)."""
+    server = LiveServer(app)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian chromium under Playwright (its own browser download cannot work here)."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path(), headless=True,
+                                              args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="ja-JP", timezone_id="Asia/Tokyo",
+                                  viewport={"width": 1280, "height": 800})
+    yield context.new_page()
+    context.close()
