@@ -7,6 +7,7 @@ import time
 import uuid
 
 from flask import Flask, g, request
+from werkzeug.routing import IntegerConverter
 
 from crm_link import api as crm_api
 from desk import auth as desk_auth
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False
+    app.url_map.converters["int"] = DatabaseId
     app.extensions["ivr"] = runtime
     _request_logging(app)
     app.register_blueprint(health.bp)
@@ -57,6 +59,14 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
                     extra={"generated": list(settings.generated_secrets),
                            "stored_in": str(settings.data_dir / "dev-secrets.json")})
     return app
+
+
+class DatabaseId(IntegerConverter):
+    """`<int:…>` in every route: ids beyond the database's integer range are simply not found."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _telephony(app: Flask, runtime: Runtime) -> None:

@@ -87,18 +87,19 @@ def load(text: str | bytes, path: str) -> Source:
         except UnicodeDecodeError as exc:
             raise FlowError([Problem(path, 1, 1, f"file is not UTF-8 ({exc.reason} at byte "
                                      f"{exc.start})")]) from None
-    loader = _Loader(text)
     try:
-        node = loader.get_single_node()
+        node = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(filter(None, [exc.context, exc.problem])) or "invalid YAML"
         raise FlowError([Problem(path, line, col, f"YAML syntax: {message}")]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML forbids, e.g. NUL
+        line, col = _line_col(text, exc.position)
+        raise FlowError([Problem(path, line, col, f"YAML syntax: character {exc.character!r} "
+                                                  "is not allowed in YAML")]) from None
     except yaml.YAMLError as exc:
         raise FlowError([Problem(path, 1, 1, f"YAML syntax: {exc}")]) from None
-    finally:
-        loader.dispose()
     source = Source(path, None)
     if node is None:
         source.positions[()] = (1, 1)
@@ -106,6 +107,19 @@ def load(text: str | bytes, path: str) -> Source:
     budget = [MAX_NODES]
     source.data = _convert(node, (), source, budget)
     return source
+
+
+def _compose(text: str) -> yaml.Node | None:
+    loader = _Loader(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
+def _line_col(text: str, position: int) -> tuple[int, int]:
+    before = text[:position]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
 
 
 def _convert(node: yaml.Node, path: tuple, source: Source, budget: list[int]) -> Any:
