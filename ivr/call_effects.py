@@ -53,9 +53,13 @@ def load_call(session: Session, call_sid: str) -> CallFacts | None:
     return CallFacts(*row) if row else None
 
 
-def outcome_fields(call: CallFacts, effects: Sequence[Effect], now: dt.datetime) -> dict:
-    """Queue, timestamps and outcome the turn's notes imply, for the call's UPDATE."""
+def outcome_fields(call: CallFacts, effects: Sequence[Effect], now: dt.datetime,
+                   events: Sequence[dict] = ()) -> dict:
+    """Queue, timestamps, outcome and customer the turn implies, for the call's UPDATE."""
     fields: dict = {}
+    booked = [e for e in events if e.get("kind") == "callback_booked"]
+    if booked and call.customer_id is None:  # the call-back made an unknown caller a customer
+        fields["customer_id"] = booked[-1]["customer_id"]
     current = {"queue": call.queue, "queued_at": call.queued_at,
                "answered_at": call.answered_at}
     for note in (e for e in effects if isinstance(e, Note)):

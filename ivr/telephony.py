@@ -74,14 +74,15 @@ class CallService:
         facts = CallFacts(id=0, call_sid=sid, turn=1, state=turn.state.to_dict(),
                           flow_name=turn.state.flow, flow_revision=turn.state.revision,
                           caller_phone=caller.get("phone"), customer_id=caller.get("customer_id"))
+        events = turn_events(session, facts, turn.effects, now, self.settings)
+        fields = {"customer_id": facts.customer_id,
+                  **outcome_fields(facts, turn.effects, now, events)}
         session.add(Call(call_sid=sid, from_number=params.get("From", "")[:128],
                          to_number=params.get("To", "")[:128], caller_phone=facts.caller_phone,
-                         customer_id=facts.customer_id, flow_name=facts.flow_name,
-                         flow_revision=facts.flow_revision, state=facts.state, turn=1,
-                         last_twiml=response, status=params.get("CallStatus", "in-progress"),
-                         started_at=now, updated_at=now,
-                         events=turn_events(session, facts, turn.effects, now, self.settings),
-                         **outcome_fields(facts, turn.effects, now)))
+                         flow_name=facts.flow_name, flow_revision=facts.flow_revision,
+                         state=facts.state, turn=1, last_twiml=response,
+                         status=params.get("CallStatus", "in-progress"), started_at=now,
+                         updated_at=now, events=events, **fields))
         try:
             session.flush()
         except IntegrityError:  # Twilio retried the first request: answer as we did then
@@ -173,12 +174,12 @@ class CallService:
         """Store state and events only if this turn is still the current one (one UPDATE)."""
         response, offered = self._render(session, turn, call.turn + 1)
         now = self.clock()
+        events = turn_events(session, call, turn.effects, now, self.settings)
         claimed = session.execute(
             update(Call).where(Call.id == call.id, Call.turn == call.turn).values(
                 turn=call.turn + 1, state=turn.state.to_dict(), last_twiml=response,
                 flow_name=turn.state.flow, flow_revision=turn.state.revision, updated_at=now,
-                events=turn_events(session, call, turn.effects, now, self.settings),
-                **outcome_fields(call, turn.effects, now))
+                events=events, **outcome_fields(call, turn.effects, now, events))
             .execution_options(synchronize_session=False)).rowcount
         if claimed != 1:  # another process answered this turn first: give its answer
             session.rollback()

@@ -138,3 +138,11 @@ def test_en_closed_on_sunday(twilio, db, at):
     at("2026-11-29T10:00-05:00")
     result = twilio.call("+12025550123", EN_LINE, Script())
     assert result.said()[1].startswith("Our office is closed.")
+
+
+def test_a_callback_from_an_unknown_caller_links_the_call_to_the_new_customer(twilio, db, at):
+    at(TUESDAY_10AM_NEW_YORK)
+    result = twilio.call("+12025550177", EN_LINE, Script(inputs=["3", "1"]))
+    call = call_row(db, result.call_sid)
+    assert call.outcome == "callback" and call.customer_id is not None
+    assert call.events_of("callback_booked")[0]["customer_id"] == call.customer_id

@@ -114,7 +114,7 @@ def _attach(ctx, recording_id: int, decoded: Decoded) -> dict:
             turns=data["turns"], language=decoded.language, model=decoded.model, duration=decoded.duration,
             processing_seconds=decoded.processing_seconds))
         recording.status, recording.transcribed_at = "transcribed", utcnow()
-        recording.failure_reason = None
+        recording.failure_reason = recording.last_error = None
         ticket_id, customer_id = recording.ticket_id, recording.customer_id
         if recording.interaction_id is not None:
             update_interaction(session, recording.interaction_id, text=decoded.text or "",
@@ -138,14 +138,20 @@ def _record_failure(ctx, recording_id: int, exc: BaseException) -> None:
     last_try = job is None or not job.retries_left
     if is_permanent(exc) and job is not None:
         job.retries_left = 0  # retrying cannot help; RQ records the failure once
-    if not (is_permanent(exc) or last_try):
-        log.warning("transcription will be retried", extra={"recording_id": recording_id,
-                                                            "error": str(exc)})
-        return
+    reason = str(exc) or type(exc).__name__
     with ctx.db.session() as session:
         recording = session.get(Recording, recording_id)
-        if recording is not None and recording.status == "pending":
-            _fail(session, recording, str(exc) or type(exc).__name__)
+        if recording is None or recording.status != "pending":
+            return
+        if is_permanent(exc) or last_try:
+            _fail(session, recording, reason)
+            return
+        recording.last_error = reason  # still pending: the retry is scheduled, the reason shown
+        if recording.interaction_id is not None:
+            update_interaction(session, recording.interaction_id,
+                               metadata={"transcription": "retrying", "last_error": reason})
+    log.warning("transcription will be retried", extra={"recording_id": recording_id,
+                                                        "error": reason})
 
 
 def _fail(session, recording: Recording, reason: str) -> None:

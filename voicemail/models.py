@@ -31,7 +31,8 @@ class Recording(Base):
     channels: Mapped[int] = mapped_column(Integer, default=1)
     language: Mapped[str | None] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="pending")
-    failure_reason: Mapped[str | None] = mapped_column(Text)
+    failure_reason: Mapped[str | None] = mapped_column(Text)       # why it failed (final)
+    last_error: Mapped[str | None] = mapped_column(Text)           # why the last try failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     job_id: Mapped[str | None] = mapped_column(String(64))
     storage_key: Mapped[str | None] = mapped_column(String(255))

@@ -96,6 +96,8 @@ def _file_on_timeline(session: Session, recording: Recording, call: Call | None,
                       "url": f"/recordings/{recording.id}", "duration": recording.duration},))
     result = record_contact(session, contact, region=region, window_days=window_days)
     recording.customer_id = result.customer_id
+    if call is not None and call.customer_id is None:  # an unknown caller is now a customer
+        call.customer_id = result.customer_id
     recording.ticket_id = result.ticket_id
     recording.interaction_id = result.interaction_id
 

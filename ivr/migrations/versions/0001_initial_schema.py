@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 09:33:31.104364
+Create Date: 2026-11-22 09:45:12.784134
 """
 from alembic import op
 import sqlalchemy as sa
@@ -100,6 +100,7 @@ def upgrade() -> None:
     sa.Column('language', sa.String(length=16), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('failure_reason', sa.Text(), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('job_id', sa.String(length=64), nullable=True),
     sa.Column('storage_key', sa.String(length=255), nullable=True),
