@@ -50,9 +50,9 @@ def installed_model() -> Path | None:
 class SampleRecordings:
     """Answers like api.twilio.com's recording media (Basic auth), serving the sample WAV."""
 
-    def __init__(self, account_sid: str, auth_token: str):
+    def __init__(self, account_sid: str, auth_token: str, body: bytes | None = None):
         expected = "Basic " + base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode()
-        body = SAMPLE.read_bytes()
+        body = body if body is not None else SAMPLE.read_bytes()
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 -- http.server's naming
