@@ -59,6 +59,18 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
+def add_messages(catalog: dict[str, dict[str, str]]) -> None:
+    """Merge a feature's own texts (one dict per language); a key given two texts is an error."""
+    if set(catalog) != set(MESSAGES):
+        raise ValueError(f"A catalog must give every language {sorted(MESSAGES)}, "
+                         f"not {sorted(catalog)}.")
+    for language, texts in catalog.items():
+        clash = {k for k, v in texts.items() if MESSAGES[language].get(k, v) != v}
+        if clash:
+            raise ValueError(f"Message keys defined twice: {', '.join(sorted(clash))}.")
+        MESSAGES[language].update(texts)
+
+
 def translate(language: str, key: str, **params: object) -> str:
     """The text for `key` in `language`; an unknown key raises KeyError so tests catch typos."""
     text = MESSAGES[language][key]

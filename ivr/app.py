@@ -54,6 +54,9 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.register_blueprint(desk_auth.bp)
     app.register_blueprint(desk_home.bp)
     app.register_blueprint(recordings_web.bp)
+    # -- agent desk pages (issue 8) --
+    # -- supervisor: flow pages (issue 6) --
+    # -- supervisor: dashboard and reports (issue 6) --
     if settings.generated_secrets:
         log.warning("development mode: generated secrets in use",
                     extra={"generated": list(settings.generated_secrets),

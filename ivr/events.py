@@ -16,7 +16,8 @@ import redis
 
 log = logging.getLogger("ivr.events")
 
-CHANNEL = "ivr:events"
+CHANNEL = "ivr:events"  # suffixed with the Redis database number: deployments sharing one
+                        # Redis on different databases must not see each other's calls
 KINDS = ("call.arrived", "call.queued", "call.offered", "call.answered", "call.ended",
          "voicemail.new", "recording.transcribed", "ticket.changed", "agent.presence")
 
@@ -26,6 +27,8 @@ class Events:
 
     def __init__(self, client: redis.Redis | None):
         self.client = client
+        db = client.connection_pool.connection_kwargs.get("db", 0) if client is not None else 0
+        self.channel = f"{CHANNEL}:{db}"
 
     def publish(self, kind: str, **data) -> bool:
         if kind not in KINDS:
@@ -34,7 +37,7 @@ class Events:
         if self.client is None:
             return False
         try:
-            self.client.publish(CHANNEL, json.dumps(event, ensure_ascii=False, default=str))
+            self.client.publish(self.channel, json.dumps(event, ensure_ascii=False, default=str))
             return True
         except redis.RedisError as exc:  # the caller is served anyway; dashboards catch up
             log.warning("event not published", extra={"kind": kind, "error": str(exc)})
@@ -43,7 +46,7 @@ class Events:
     def listen(self, timeout: float = 15.0) -> Iterator[dict | None]:
         """Events as they come; None every `timeout` seconds of silence (for keep-alives)."""
         pubsub = self.client.pubsub(ignore_subscribe_messages=True)
-        pubsub.subscribe(CHANNEL)
+        pubsub.subscribe(self.channel)
         try:
             while True:
                 message = pubsub.get_message(timeout=timeout)
