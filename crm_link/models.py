@@ -91,6 +91,10 @@ class Ticket(Base):
     priority: Mapped[str] = mapped_column(String(16), default="normal")
     channel: Mapped[str] = mapped_column(String(16))
     assignee_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # Set by the desk's assignment rules (desk/assignment.py): the team a ticket waits for, and
+    # when it was last given to its assignee.
+    team: Mapped[str | None] = mapped_column(String(64))
+    assigned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     first_response_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -71,6 +71,8 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # When round-robin last gave this user a ticket: ties in load go to the longest waiting.
+    last_assigned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
