@@ -12,6 +12,8 @@ from ivr.flows.model import Flow, GotoFlow
 from ivr.flows.parse import AUDIO_FILE, parse_flow
 
 FLOW_SUFFIXES = (".yaml", ".yml")
+# Files beside the flows that are not flows (agent assignment, reply templates).
+RESERVED_NAMES = frozenset({"assignment", "templates"})
 
 
 @dataclass(frozen=True)
@@ -29,11 +31,12 @@ class FlowSet:
 
 
 def flow_files(folder: Path) -> list[Path]:
-    """Flow files directly in the folder (sub-folders hold flow tests and drafts)."""
+    """Flow files directly in the folder; sub-folders (tests, drafts) and reserved names skipped."""
     if not folder.is_dir():
         return []
     return sorted(p for p in folder.iterdir()
-                  if p.suffix in FLOW_SUFFIXES and p.is_file() and not p.name.startswith("."))
+                  if p.suffix in FLOW_SUFFIXES and p.is_file() and not p.name.startswith(".")
+                  and p.stem not in RESERVED_NAMES)
 
 
 def media_files(folder: Path) -> frozenset[str]:

@@ -1,0 +1,1 @@
+"""Supervisor pages: flow graphs, tests, revisions and previews; dashboards and reports."""
