@@ -19,7 +19,8 @@ log = logging.getLogger("ivr.events")
 CHANNEL = "ivr:events"  # suffixed with the Redis database number: deployments sharing one
                         # Redis on different databases must not see each other's calls
 KINDS = ("call.arrived", "call.queued", "call.offered", "call.answered", "call.ended",
-         "voicemail.new", "recording.transcribed", "ticket.changed", "agent.presence")
+         "voicemail.new", "recording.transcribed", "ticket.changed", "agent.presence",
+         "ticket.viewing", "ticket.replying")
 
 
 class Events:

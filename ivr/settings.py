@@ -44,6 +44,10 @@ class Settings:
     flows_reload_seconds: float = 1.0
     worker_heartbeat_seconds: int = 10
     worker_sweep_seconds: float = 60.0
+    inbox_amber_minutes: int = 60          # desk inbox: customer waiting this long turns amber
+    inbox_red_minutes: int = 240           # ... and this long turns red
+    smtp_url: str = ""                     # outbound mail: smtp://user:pass@host:port (smtps://)
+    smtp_from: str = ""                    # From of agents' email replies
     generated_secrets: tuple[str, ...] = ()
 
     @property
@@ -121,7 +125,15 @@ class Settings:
             worker_heartbeat_seconds=_int(get("WORKER_HEARTBEAT_SECONDS", "10"),
                                           "WORKER_HEARTBEAT_SECONDS"),
             worker_sweep_seconds=float(get("WORKER_SWEEP_SECONDS", "60")),
+            inbox_amber_minutes=_int(get("INBOX_AMBER_MINUTES", "60"), "INBOX_AMBER_MINUTES"),
+            inbox_red_minutes=_int(get("INBOX_RED_MINUTES", "240"), "INBOX_RED_MINUTES"),
+            smtp_url=get("SMTP_URL"),
+            smtp_from=get("SMTP_FROM"),
         )
+        if not 0 < settings.inbox_amber_minutes <= settings.inbox_red_minutes:
+            raise ConfigError(f"INBOX_AMBER_MINUTES ({settings.inbox_amber_minutes}) must be "
+                              f"positive and at most INBOX_RED_MINUTES "
+                              f"({settings.inbox_red_minutes}).")
         if settings.log_format not in ("json", "logfmt"):
             raise ConfigError(f"LOG_FORMAT must be json or logfmt, not {settings.log_format!r}.")
         if not settings.production:
@@ -130,7 +142,7 @@ class Settings:
 
     def as_table(self) -> list[tuple[str, str]]:
         """Settings for display, secrets masked."""
-        hidden = {"twilio_auth_token", "api_token", "secret_key"}
+        hidden = {"twilio_auth_token", "api_token", "secret_key", "smtp_url"}
         rows = []
         for f in fields(self):
             value = getattr(self, f.name)
