@@ -10,8 +10,10 @@ from flask import Flask, g, request
 from werkzeug.routing import IntegerConverter
 
 from crm_link import api as crm_api
+from desk import assignment_hook, assignment_web
 from desk import auth as desk_auth
 from desk import home as desk_home
+from desk import ticket_views as desk_tickets
 from ivr import logs
 from ivr.flowstore import FlowRegistry
 from ivr.revisions import DbRevisionArchive
@@ -19,6 +21,8 @@ from ivr.runtime import Runtime
 from ivr.settings import Settings
 from ivr.telephony import CallService
 from ivr.web import health, twilio
+from supervisor import dashboard_web
+from supervisor import flows_web as supervisor_flows
 from voicemail import web as recordings_web
 
 log = logging.getLogger("ivr.web")
@@ -54,9 +58,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.register_blueprint(desk_auth.bp)
     app.register_blueprint(desk_home.bp)
     app.register_blueprint(recordings_web.bp)
-    # -- agent desk pages (issue 8) --
-    # -- supervisor: flow pages (issue 6) --
-    # -- supervisor: dashboard and reports (issue 6) --
+    app.register_blueprint(desk_tickets.bp)
+    app.register_blueprint(assignment_web.bp)
+    assignment_hook.install(runtime)  # tickets filed by this process are assigned as they come
+    app.register_blueprint(supervisor_flows.bp)
+    app.register_blueprint(dashboard_web.bp)
     if settings.generated_secrets:
         log.warning("development mode: generated secrets in use",
                     extra={"generated": list(settings.generated_secrets),

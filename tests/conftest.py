@@ -21,7 +21,7 @@ from playwright.sync_api import sync_playwright
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from desk import accounts
+from desk import accounts, assignment_hook
 from ivr.all_models import metadata
 from ivr.app import create_app
 from ivr.db import Database
@@ -94,6 +94,7 @@ def database(database_url):
 def db(database):
     """The session's Database, emptied after each test."""
     yield database
+    assignment_hook.uninstall(database.sessions)  # installed by this test's app(s), if any
     _truncate(database)
 
 

@@ -30,10 +30,11 @@ def run(*args, env=None, cwd=ROOT):
 def test_help_lists_every_command():
     result = run("--help")
     assert result.returncode == 0
-    for command in ("serve", "worker", "db", "flows", "demo", "users"):
+    for command in ("serve", "worker", "db", "flows", "demo", "users", "recordings",
+                    "assignment"):
         assert f"  {command} " in result.stdout, command
     flows = run("flows", "--help").stdout
-    for command in ("validate", "simulate", "schema"):
+    for command in ("validate", "simulate", "schema", "lint", "graph", "test"):
         assert f"  {command} " in flows
 
 
@@ -58,6 +59,21 @@ def test_validate_prints_one_line_per_problem_and_exits_1(tmp_path):
     assert any(line.startswith("flows/support_ja.yaml:93:") and "did you mean 'store_now'" in line
                for line in lines)
     assert "3 problems in 3 flow files" in result.stderr
+
+
+@pytest.mark.parametrize("name, text, expected", [
+    ("assignment.yaml", "teams:\n  billing: [alice]\nrulez: []\n",
+     "flows/assignment.yaml:3:1: unknown key 'rulez' in the file; the allowed keys are teams, "
+     "rules, default_team"),
+    ("templates.yaml", "templates:\n  thanks: {title: Thanks, body: 'Dear {customer.nmae}'}\n",
+     "uses unknown placeholder(s) customer.nmae"),
+])
+def test_validate_checks_the_desk_files_beside_the_flows(tmp_path, name, text, expected):
+    shutil.copytree(ROOT / "flows", tmp_path / "flows")
+    (tmp_path / "flows" / name).write_text(text, encoding="utf-8")
+    result = run("flows", "validate", "flows", cwd=tmp_path)
+    assert result.returncode == 1
+    assert expected in result.stdout, result.stdout
 
 
 def test_validate_one_file_is_checked_against_its_folder(tmp_path):

@@ -1,4 +1,4 @@
-"""`ivr flows`: validate, simulate and publish the schema of flow files, for supervisors and CI."""
+"""`ivr flows`: validate, lint, graph, test, simulate and publish the schema of flow files."""
 
 from __future__ import annotations
 
@@ -7,10 +7,17 @@ from pathlib import Path
 
 import click
 
+from desk.assignment_rules import FILE_NAME as RULES_FILE
+from desk.assignment_rules import AssignmentRulesError, load_rules
+from desk.reply_templates import FILE_NAME as TEMPLATES_FILE
+from desk.reply_templates import TemplateError, load_templates
+from ivr import flowgraph_render, flowtest_runner
 from ivr.cli.base import Context, cli, pass_context
+from ivr.errors import IvrError
 from ivr.flows import schema
 from ivr.flows.errors import FlowError, Problem
 from ivr.flows.folder import cross_check, display_path, flow_files, media_files, read_flow
+from ivr.flows.lint import lint as lint_flow
 from ivr.flows.model import Flow
 from ivr.simulate_call import SimulationOptions, simulate
 
@@ -22,20 +29,40 @@ def flows() -> None:
 
 @flows.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--strict", is_flag=True, help="Also lint the flows; warnings fail too.")
 @pass_context
-def validate(ctx: Context, paths: tuple[Path, ...]) -> None:
+def validate(ctx: Context, paths: tuple[Path, ...], strict: bool) -> None:
     """Check flow files (default: FLOWS_DIR); print path:line:col: message per problem."""
-    problems, count = check_paths(paths or (ctx.settings.flows_dir,))
-    for problem in problems:
+    _report(paths or (ctx.settings.flows_dir,), lint=strict, strict=strict)
+
+
+@flows.command(name="lint")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings, not only on errors.")
+@pass_context
+def lint_command(ctx: Context, paths: tuple[Path, ...], strict: bool) -> None:
+    """Warn about flows that load but trap or confuse callers (see docs/flows.md, Lint)."""
+    _report(paths or (ctx.settings.flows_dir,), lint=True, strict=strict)
+
+
+def _report(paths, *, lint: bool, strict: bool) -> None:
+    problems, count, checked = check_paths(paths, with_flows=True)
+    warnings = sorted(w for flow in checked for w in lint_flow(flow)) if lint else []
+    for problem in sorted(problems + warnings):
         click.echo(str(problem))
+    files = f"{count} flow file{'s' * (count != 1)}"
+    if warnings:
+        click.echo(f"{len(warnings)} warning{'s' * (len(warnings) != 1)} in {files}", err=True)
     if problems:
-        click.echo(f"{len(problems)} problem{'s' * (len(problems) != 1)} in {count} "
-                   f"flow file{'s' * (count != 1)}", err=True)
+        click.echo(f"{len(problems)} problem{'s' * (len(problems) != 1)} in {files}", err=True)
+    if problems or (strict and warnings):
         sys.exit(1)
-    click.echo(f"{count} flow file{'s' * (count != 1)} valid", err=True)
+    if not problems:
+        click.echo(f"{files} valid" + (" and lint-clean" if lint and not warnings else ""),
+                   err=True)
 
 
-def check_paths(paths) -> tuple[list[Problem], int]:
+def check_paths(paths, *, with_flows: bool = False):
     """Problems in the given files or folders, cross-checked against their folder's other flows."""
     wanted: set[str] | None = set()
     folders: dict[Path, None] = {}
@@ -49,6 +76,7 @@ def check_paths(paths) -> tuple[list[Problem], int]:
                 wanted.add(display_path(path))
     problems: list[Problem] = []
     flows: list[Flow] = []
+    checked: list[Flow] = []
     count = 0
     for folder in folders:
         media = media_files(folder)
@@ -58,13 +86,32 @@ def check_paths(paths) -> tuple[list[Problem], int]:
                 continue
             count += 1
             try:
-                flows.append(read_flow(file, media)[0])
+                checked.append(read_flow(file, media)[0])
             except FlowError as exc:
                 problems += exc.problems
-    problems += cross_check(flows)
+    problems += cross_check(flows + checked)
+    if wanted is None:
+        problems += [p for folder in folders for p in companion_problems(folder)]
     if wanted is not None:
         problems = [p for p in problems if p.path in wanted]
+    if with_flows:
+        return sorted(problems), count, checked
     return sorted(problems), count
+
+
+def companion_problems(folder: Path) -> list[Problem]:
+    """The desk's files that live beside the flows: assignment rules and reply templates."""
+    problems: list[Problem] = []
+    if (folder / RULES_FILE).is_file():
+        try:
+            load_rules(folder / RULES_FILE)
+        except AssignmentRulesError as exc:
+            problems += exc.problems
+    try:
+        load_templates(folder)
+    except TemplateError as exc:
+        problems.append(Problem(display_path(folder / TEMPLATES_FILE), 1, 1, str(exc)))
+    return problems
 
 
 def _quietly(path: Path, media) -> list[Flow]:
@@ -118,3 +165,46 @@ def simulate_command(ctx: Context, flow: str, from_: str, to: str | None, inputs
                                 dial=dial, queue_answer=queue_answer,
                                 message_seconds=message_seconds, scratch=scratch)
     click.echo(simulate(ctx.settings, options))
+
+
+@flows.command(name="graph")
+@click.argument("flow")
+@click.option("--format", "fmt", type=click.Choice(flowgraph_render.FORMATS), default="svg",
+              show_default=True, help="svg/png are drawn by Graphviz `dot`; mermaid and dot "
+              "are text.")
+@click.option("--output", "-o", type=click.Path(path_type=Path),
+              help="Write to this file (default: print; svg/png need a file unless piped).")
+@pass_context
+def graph_command(ctx: Context, flow: str, fmt: str, output: Path | None) -> None:
+    """Draw FLOW (a name in FLOWS_DIR, or a file) as a graph of steps and options."""
+    data = flowgraph_render.render(_find(ctx, flow), fmt)
+    if output:
+        output.write_bytes(data)
+    elif fmt in ("svg", "mermaid", "dot"):
+        click.echo(data.decode(), nl=False)
+    else:
+        click.get_binary_stream("stdout").write(data)
+
+
+def _find(ctx: Context, name_or_path: str) -> Flow:
+    """A flow file given by path, or by flow name or file stem in FLOWS_DIR."""
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") and path.is_file():
+        return read_flow(path, media_files(path.parent))[0]
+    folder = ctx.settings.flows_dir
+    for file in flow_files(folder):
+        found = _quietly(file, media_files(folder))
+        if file.stem == name_or_path or (found and found[0].name == name_or_path):
+            return found[0] if found else read_flow(file, media_files(folder))[0]
+    raise IvrError(f"No flow named {name_or_path!r} in {folder}.")
+
+
+@flows.command(name="test")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+@pass_context
+def test_command(ctx: Context, path: Path | None) -> None:
+    """Play the scripted calls of PATH/tests/*.yaml (default: FLOWS_DIR) and report coverage."""
+    report = flowtest_runner.run(path or ctx.settings.flows_dir)
+    click.echo(report.text())
+    if not report.ok:
+        sys.exit(1)
