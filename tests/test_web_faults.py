@@ -41,7 +41,7 @@ class RetryingTransport:
         for _ in range(TRIES):
             try:
                 response = self.http.post(url, data=params, headers=headers, timeout=15)
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
                 with self.lock:
                     self.retried += 1
                 time.sleep(0.25)          # the server is restarting or replacing a worker
