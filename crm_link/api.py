@@ -232,9 +232,11 @@ def _json_body():
         raise InvalidInput(f"Send JSON with Content-Type: application/json, not "
                            f"{request.mimetype or 'none'!r}.", field=None)
     try:
-        return json.loads(request.get_data(cache=False) or b"")
+        body = json.loads(request.get_data(cache=False) or b"")
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"The body is not valid JSON ({exc}).", field=None) from None
+    payloads.refuse_nul(body)
+    return body
 
 
 def _error(message: str, status: int, field: str | None, **extra):

@@ -148,6 +148,21 @@ def _object(body, allowed: set[str], required: frozenset[str] | set[str] = froze
     return body
 
 
+def refuse_nul(value, field: str = "body") -> None:
+    """NUL characters anywhere in a JSON body are refused: databases cannot store them in text."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise InvalidInput(f"{field} contains a NUL character (\\u0000), which text cannot "
+                               "hold.", field=field)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            refuse_nul(key, f"{field} key")
+            refuse_nul(item, f"{field}.{key}" if field != "body" else key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            refuse_nul(item, f"{field}[{index}]")
+
+
 def _string(value, field: str, *, optional: bool = False, limit: int) -> str | None:
     if value is None and optional:
         return None

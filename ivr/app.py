@@ -6,7 +6,7 @@ import logging
 import time
 import uuid
 
-from flask import Flask, g, request
+from flask import Flask, abort, g, request
 from werkzeug.routing import IntegerConverter
 
 from crm_link import api as crm_api
@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.url_map.converters["int"] = DatabaseId
     app.extensions["ivr"] = runtime
     _request_logging(app)
+    app.before_request(_refuse_nul)
     app.register_blueprint(health.bp)
     app.register_blueprint(crm_api.bp)
     app.register_blueprint(twilio.bp)
@@ -88,6 +89,18 @@ def _telephony(app: Flask, runtime: Runtime) -> None:
     runtime.readiness_probes["flows"] = registry.status
     app.extensions["flows"] = registry
     app.extensions["calls"] = CallService(settings, registry, lambda: runtime.clock())
+
+
+def _refuse_nul() -> None:
+    """NUL characters in form fields or the query string are refused: text columns cannot hold
+    them. (Twilio's webhooks answer with TwiML of their own; the JSON API checks its bodies.)"""
+    if request.path.startswith("/twilio/"):
+        return
+    values = list(request.args.values())
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += request.form.values()
+    if any("\x00" in value for value in values):
+        abort(400, "A form field or query parameter contains a NUL character (\\u0000).")
 
 
 def _request_logging(app: Flask) -> None:

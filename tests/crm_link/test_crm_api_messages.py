@@ -55,6 +55,13 @@ def test_messages_from_any_channel_join_the_open_ticket(client, api_headers):
     ({"channel": "sms", "from": {"phone": "0312345678"}, "text": "x", "external_id": 5},
      "external_id"),
     ({"channel": "sms", "from": {"phone": "0312345678"}, "text": "x", "at": "now"}, "at"),
+    # NUL characters cannot be stored in PostgreSQL text (found by the schemathesis fuzz test)
+    ({"channel": "sms", "from": {"phone": "0312345678"}, "text": "x", "external_id": "\x00"},
+     "external_id"),
+    ({"channel": "sms", "from": {"phone": "0312345678"}, "text": "a\x00b"}, "text"),
+    ({"channel": "sms", "from": {"phone": "03\x0012345678"}, "text": "x"}, "from.phone"),
+    ({"channel": "sms", "from": {"phone": "0312345678"}, "text": "x",
+      "metadata": {"tags": ["ok", "\x00"]}}, "metadata.tags[1]"),
 ])
 def test_bad_messages_are_400_naming_the_field(client, api_headers, body, field):
     response = client.post("/api/messages", json=body, headers=api_headers)

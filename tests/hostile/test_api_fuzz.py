@@ -3,6 +3,8 @@
 (Driven through its Python API: its pytest plugin does not run on pytest 9.)
 """
 
+import os
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -10,7 +12,7 @@ from schemathesis.checks import not_a_server_error
 
 from tests.conftest import API_TOKEN
 
-EXAMPLES = 25
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 
 
 def operations(app):
