@@ -12,6 +12,7 @@ from crm_link.models import CHANNELS, STATUSES
 from crm_link.tickets import UNASSIGNED, TicketFilter
 
 MESSAGE_CHANNELS = ("chat", "sms", "web", "email")
+MAX_ID = 2**31 - 1  # ids and counts are 32-bit integers in the database
 SENDER_KINDS = ("phone", "email", "member_id")
 MAX_TEXT = 100_000
 
@@ -37,7 +38,7 @@ def merge_body(body) -> int:
     """POST /api/customers/<id>/merge: {other_id}."""
     data = _object(body, {"other_id"}, required={"other_id"})
     other = data["other_id"]
-    if isinstance(other, bool) or not isinstance(other, int) or other < 1:
+    if isinstance(other, bool) or not isinstance(other, int) or not 1 <= other <= MAX_ID:
         raise InvalidInput(f"other_id must be a customer id (a positive integer), not {other!r}.",
                            field="other_id")
     return other
@@ -73,7 +74,8 @@ def message_body(body) -> Contact:
 
 
 def int_arg(args: Mapping[str, str], name: str, default: int | None = None, *,
-            minimum: int = 1, maximum: int | None = None) -> int | None:
+            minimum: int = 1, maximum: int = MAX_ID) -> int | None:
+    """A whole-number query parameter within bounds (never beyond what the database holds)."""
     raw = args.get(name)
     if raw is None or raw == "":
         return default
@@ -81,9 +83,9 @@ def int_arg(args: Mapping[str, str], name: str, default: int | None = None, *,
         value = int(raw)
     except ValueError:
         raise InvalidInput(f"{name} must be a whole number, not {raw!r}.", field=name) from None
-    if value < minimum or (maximum is not None and value > maximum):
-        upper = f" and at most {maximum}" if maximum is not None else ""
-        raise InvalidInput(f"{name} must be at least {minimum}{upper}, not {value}.", field=name)
+    if not minimum <= value <= maximum:
+        raise InvalidInput(f"{name} must be at least {minimum} and at most {maximum}, not "
+                           f"{value}.", field=name)
     return value
 
 
@@ -185,7 +187,7 @@ def ticket_patch_body(body) -> dict:
     if "assignee_id" in data:
         value = data["assignee_id"]
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)
-                                  or value < 0):
+                                  or not 0 <= value <= MAX_ID):
             raise InvalidInput(f"assignee_id must be an agent id or null, not {value!r}.",
                                field="assignee_id")
         result["assignee_id"] = value

@@ -51,7 +51,8 @@ def test_ticket_filters(client, api_headers, tickets, query, picks):
     assert [t["id"] for t in response.get_json()["tickets"]] == [tickets[i] for i in picks]
 
 
-@pytest.mark.parametrize("query", ["limit=-1", "limit=0", "limit=x", "before=x"])
+@pytest.mark.parametrize("query", ["limit=-1", "limit=0", "limit=x", "before=x",
+                                   "before=2147483648", "assignee=99999999999"])
 def test_bad_ticket_paging_is_400(client, api_headers, query):
     response = client.get(f"/api/tickets?{query}", headers=api_headers)
     assert response.status_code == 400
