@@ -107,12 +107,14 @@ def change(session: Session, ticket_id: int, actor: User, *, status: str | None,
 
     Owner changes go through the same checked, noted moves as the assignment endpoint.
     """
-    update_ticket(session, ticket_id, status=status or None, assignee_id=KEEP)
-    if assignee == "":
+    ticket = update_ticket(session, ticket_id, status=status or None, assignee_id=KEEP)
+    wanted = None if assignee in (None, "") else _user_id(session, assignee)
+    if assignee is None or wanted == ticket.assignee_id:   # the form re-sends the owner as is
+        return get_ticket(session, ticket_id)
+    if wanted is None:
         release(session, ticket_id, actor, now)
-    elif assignee is not None:
-        target = session.get(User, _user_id(session, assignee))
-        reassign(session, ticket_id, target.username, actor, now)
+    else:
+        reassign(session, ticket_id, session.get(User, wanted).username, actor, now)
     return get_ticket(session, ticket_id)
 
 
