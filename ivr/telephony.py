@@ -213,17 +213,7 @@ class CallService:
         if flow.numbers:  # a line's callers dial its own country's numbers
             region = phonenumbers.region_code_for_number(phonenumbers.parse(flow.numbers[0]))
         return World(now=self.clock(), flows=self.registry.current().flows,
-                     normalize_phone=lambda digits: self._normalize(digits, region))
-
-    @staticmethod
-    def _normalize(digits: str, region: str) -> str | None:
-        try:
-            number = phonenumbers.parse(digits, region)
-        except phonenumbers.NumberParseException:
-            return None
-        if not phonenumbers.is_valid_number(number):
-            return None
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+                     normalize_phone=lambda digits: typed_number(digits, region))
 
     def _caller(self, session: Session, raw_from: str) -> dict:
         profile = caller_profile(session, raw_from, self.settings.default_region).to_dict()
@@ -231,6 +221,17 @@ class CallService:
             profile["phone_spoken"] = spoken_number(profile["phone"],
                                                     self.settings.default_region)
         return profile
+
+
+def typed_number(digits: str, region: str) -> str | None:
+    """A call-back number the caller typed, in E.164 (the line's own country), or None."""
+    try:
+        number = phonenumbers.parse(digits, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _live_events(call: CallFacts, turn: Turn, offered: dict[str, list[str]]):

@@ -27,6 +27,7 @@ from ivr.flows.actions import (
 from ivr.flows.errors import FlowRuntimeError
 from ivr.flows.model import Ask, Callback, Connect, Flow, Menu, Voicemail
 from ivr.flows.state import CallState, DialResult, Input, QueueResult, Recorded, Start, World
+from ivr.telephony import typed_number
 
 MAX_MOVES = 50                       # a longer walk is someone holding a key down
 MOVE = re.compile(r"^(?:[0-9*#]{0,20}|speech:.{1,200}|answered|no-answer|recorded)$")
@@ -85,7 +86,7 @@ def walk(flow: Flow, flows: Mapping[str, Flow], setup: Setup, moves: Sequence[st
     region = (phonenumbers.region_code_for_number(phonenumbers.parse(flow.numbers[0]))
               if flow.numbers else "JP")
     world = World(now=setup.at, flows=flows,
-                  normalize_phone=lambda digits: _normalize(digits, region))
+                  normalize_phone=lambda digits: typed_number(digits, region))
     language = setup.language if setup.language in flow.languages else flow.language
     state = CallState(flow=flow.name, revision=flow.revision, language=language,
                       caller=caller_of(setup))
@@ -106,17 +107,6 @@ def walk(flow: Flow, flows: Mapping[str, Flow], setup: Setup, moves: Sequence[st
         return result
     _waiting(result, flows.get(turn.state.flow, current), turn.state)
     return result
-
-
-def _normalize(digits: str, region: str) -> str | None:
-    """Typed call-back numbers, read as the server reads them (the line's own country)."""
-    try:
-        number = phonenumbers.parse(digits, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _describe(move: str) -> str:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
+from sqlalchemy.orm import Session
 
 from desk.assignment import assign_waiting, team_overview
 from desk.assignment_rules import DEFAULT_RULES, FILE_NAME, Rules, load_rules
@@ -53,12 +56,8 @@ def validate(ctx: Context, path: Path | None) -> None:
 def show(ctx: Context, path: Path | None) -> None:
     """List each team's members with presence, open tickets and cap, and the rules in order."""
     rules = _load(ctx, path)
-    db = Database(ctx.settings.database_url, pool_size=1)
-    try:
-        with db.session() as session:
-            teams = team_overview(session, rules)
-    finally:
-        db.dispose()
+    with _session(ctx) as session:
+        teams = team_overview(session, rules)
     click.echo(f"Rules: {rules.source} ({_describe(rules)})")
     for rule in rules.rules:
         click.echo(f"  line {rule.line}: {rule.describe()} -> {rule.team}")
@@ -80,18 +79,25 @@ def show(ctx: Context, path: Path | None) -> None:
 def sweep(ctx: Context, path: Path | None) -> None:
     """Assign waiting (open, unassigned) tickets now, as far as the teams have room."""
     rules = _load(ctx, path)
-    db = Database(ctx.settings.database_url, pool_size=1)
-    try:
-        with db.session() as session:
-            done = assign_waiting(session, rules, utcnow())
-    finally:
-        db.dispose()
+    with _session(ctx) as session:
+        done = assign_waiting(session, rules, utcnow())
     events = Events(connect(ctx.settings.redis_url) if ctx.settings.redis_url else None)
     for item in done:
         events.publish("ticket.changed", ticket_id=item.ticket_id, change="assigned",
                        assignee=item.assignee, team=item.team)
         click.echo(f"#{item.ticket_id} -> {item.assignee} (team {item.team})")
     click.echo(f"{len(done)} ticket(s) assigned.")
+
+
+@contextmanager
+def _session(ctx: Context) -> Iterator[Session]:
+    """One transaction on the configured database, for a one-shot command."""
+    db = Database(ctx.settings.database_url, pool_size=1)
+    try:
+        with db.session() as session:
+            yield session
+    finally:
+        db.dispose()
 
 
 def _load(ctx: Context, path: Path | None) -> Rules:
