@@ -54,6 +54,8 @@ def _introduce(settings: Settings, login: demo.DemoLogin, model, recordings, no_
     lines = [
         "", "=" * 72, f"Contact center running at {base}  (development mode)",
         f"  agent desk:   {base}/desk   login {login.username} / {login.password}",
+        f"  supervisor:   {base}/supervisor/live  {base}/supervisor/reports  "
+        f"{base}/supervisor/flows",
         f"  health:       {base}/readyz",
         f"  JSON API:     curl -H 'Authorization: Bearer {settings.api_token}' "
         f"{base}/api/tickets",
