@@ -10,11 +10,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import logging
 import secrets
 import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+import redis as redis_lib
 from flask import (
     Blueprint,
     Response,
@@ -32,7 +34,11 @@ from desk.accounts import ROLES, User
 from desk.errors import InvalidValue
 from ivr.web import runtime
 
+log = logging.getLogger("desk.security")
+
 IDLE_TIMEOUT_SECONDS = 8 * 60 * 60  # a session unused this long must sign in again
+MAX_SESSION_SECONDS = 24 * 60 * 60  # and every session signs in again after a day, however busy
+REVOKED = "desk:revoked:{nonce}"   # Redis key: a signed-out session's cookie, refused if replayed
 SEEN_RESOLUTION_SECONDS = 60  # refresh the idle clock at most this often (fewer Set-Cookies)
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_FIELD = "csrf_token"
@@ -40,6 +46,7 @@ CSRF_HEADER = "X-CSRF-Token"
 
 # Keys this module keeps in Flask's signed session cookie.
 USER_ID, NONCE, FINGERPRINT, SEEN, CSRF_KEY = "uid", "login_nonce", "pw_fp", "seen", "csrf"
+STARTED = "started"
 
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
@@ -68,13 +75,34 @@ def start_session(user: User) -> None:
     session[USER_ID] = user.id
     session[NONCE] = secrets.token_urlsafe(16)
     session[FINGERPRINT] = password_fingerprint(user)
-    session[SEEN] = int(time.time())
+    session[SEEN] = session[STARTED] = int(time.time())
     g.desk_user = user
 
 
 def end_session() -> None:
+    """Sign out; a copy of this cookie (another tab, a stolen one) is refused from now on."""
+    nonce = session.get(NONCE)
+    client = runtime().redis
+    if nonce and client is not None:
+        try:
+            client.set(REVOKED.format(nonce=nonce), 1, ex=MAX_SESSION_SECONDS)
+        except redis_lib.RedisError as exc:
+            log.warning("sign-out not recorded in Redis; copies of the cookie stay valid until "
+                        "they expire", extra={"error": str(exc)})
     session.clear()
     g.desk_user = None
+
+
+def _revoked(nonce: str | None) -> bool:
+    """Was this session signed out? Without Redis we cannot tell, and say so in the log."""
+    client = runtime().redis
+    if not nonce or client is None:
+        return False
+    try:
+        return bool(client.exists(REVOKED.format(nonce=nonce)))
+    except redis_lib.RedisError as exc:
+        log.warning("sign-out list unavailable", extra={"error": str(exc)})
+        return False
 
 
 def current_user() -> User | None:
@@ -90,7 +118,9 @@ def _load_user() -> User | None:
     if user_id is None:
         return None
     now = int(time.time())
-    if now - session.get(SEEN, 0) > IDLE_TIMEOUT_SECONDS:
+    if (now - session.get(SEEN, 0) > IDLE_TIMEOUT_SECONDS
+            or now - session.get(STARTED, 0) > MAX_SESSION_SECONDS
+            or _revoked(session.get(NONCE))):
         session.clear()
         return None
     with runtime().db.session() as db:

@@ -170,3 +170,24 @@ def test_session_cookie_flags(settings, db, make_user, base_url, secure):
     flags = {part.strip().lower() for part in cookie.split(";")[1:]}
     assert "httponly" in flags and "samesite=lax" in flags
     assert ("secure" in flags) is secure
+
+
+@pytest.mark.parametrize("age, signed_in_after", [
+    (security.MAX_SESSION_SECONDS - 60, True), (security.MAX_SESSION_SECONDS + 1, False)])
+def test_sessions_end_after_a_day_however_busy(signed_in, age, signed_in_after):
+    with signed_in.session_transaction() as session:
+        session[security.STARTED] -= age            # busy all along: the idle clock is fresh
+    assert (signed_in.get("/desk").status_code == 200) is signed_in_after
+
+
+def test_a_copied_cookie_is_refused_after_sign_out(signed_in, app, redis):
+    copy = app.test_client()
+    cookie = signed_in.get_cookie("session")
+    copy.set_cookie("session", cookie.value, domain=cookie.domain)
+    assert copy.get("/desk").status_code == 200      # the copy works while the session lives
+    with signed_in.session_transaction() as session:
+        nonce = session[security.NONCE]
+    token = page_csrf_token(signed_in, "/desk")
+    assert signed_in.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert copy.get("/desk").status_code == 302      # ... and not after sign-out
+    assert 0 < redis.ttl(f"desk:revoked:{nonce}") <= security.MAX_SESSION_SECONDS
