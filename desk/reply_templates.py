@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from desk.errors import DeskError
+from ivr.flows import yamlsrc
+from ivr.flows.errors import FlowError, Problem
 
 FILE_NAME = "templates.yaml"
 LANGUAGES = ("ja", "en")
@@ -23,7 +23,11 @@ PATTERN = re.compile(r"\{([a-z_]+(?:\.[a-z_]+)*)\}")
 
 
 class TemplateError(DeskError):
-    """The templates file is unreadable or a template is malformed; says which and why."""
+    """The templates file is unreadable or a template is malformed; every problem, file:line."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
 
 
 @dataclass(frozen=True)
@@ -47,37 +51,64 @@ def load_templates(flows_dir: Path) -> list[ReplyTemplate]:
     if not path.is_file():
         return []
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise TemplateError(f"{path} cannot be read as YAML: {exc}") from exc
-    items = data.get("templates") if isinstance(data, dict) else None
-    if not isinstance(items, dict):
-        raise TemplateError(f"{path} must have a `templates:` mapping of key -> template.")
-    return [_template(path, str(key), item) for key, item in items.items()]
+        source = yamlsrc.load(path.read_bytes(), str(path))
+    except OSError as exc:
+        raise TemplateError([Problem(str(path), 1, 1, f"cannot read file: {exc.strerror}")]) \
+            from None
+    except FlowError as exc:  # YAML syntax, size, encoding: the flow loader's own checks
+        raise TemplateError(exc.problems) from None
+    problems: list[Problem] = []
+    templates = _templates(source, problems)
+    if problems:
+        raise TemplateError(problems)
+    return templates
 
 
-def _template(path: Path, key: str, item) -> ReplyTemplate:
-    if not isinstance(item, dict):
-        raise TemplateError(f"Template {key!r} in {path} must be a mapping with title and body.")
-    title, body = _texts(path, key, item, "title"), _texts(path, key, item, "body")
-    for language, text in body.items():
-        unknown = sorted({name for name in PATTERN.findall(text) if name not in PLACEHOLDERS})
-        if unknown:
-            raise TemplateError(f"Template {key!r} ({language}) in {path} uses unknown "
-                                f"placeholder(s) {', '.join(unknown)}; known: "
-                                f"{', '.join(PLACEHOLDERS)}.")
-    return ReplyTemplate(key, title, body)
+def _templates(source: yamlsrc.Source, problems: list[Problem]) -> list[ReplyTemplate]:
+    data = source.data
+    if not isinstance(data, dict) or not isinstance(data.get("templates"), dict):
+        problems.append(source.problem((), "the file must have a `templates:` mapping of "
+                                           "key -> template"))
+        return []
+    problems += [source.problem((key,), f"unknown key {key!r} in the file; the allowed key is "
+                                        "templates", at_key=True)
+                 for key in data if key != "templates"]
+    found = []
+    for key, item in data["templates"].items():
+        where = ("templates", key)
+        if not isinstance(item, dict):
+            problems.append(source.problem(where, f"template {key!r} must be a mapping with "
+                                                  "title and body"))
+            continue
+        problems += [source.problem(where + (name,), f"unknown key {name!r} in template "
+                                                     f"{key!r}; the allowed keys are title, body",
+                                    at_key=True)
+                     for name in item if name not in ("title", "body")]
+        title, body = (_texts(source, where, key, item, name, problems)
+                       for name in ("title", "body"))
+        for language, text in body.items():
+            unknown = sorted({n for n in PATTERN.findall(text) if n not in PLACEHOLDERS})
+            if unknown:
+                problems.append(source.problem(where + ("body",), f"template {key!r} "
+                                f"({language}) uses unknown placeholder(s) {', '.join(unknown)}; "
+                                f"known: {', '.join(PLACEHOLDERS)}"))
+        if title and body:
+            found.append(ReplyTemplate(str(key), title, body))
+    return found
 
 
-def _texts(path: Path, key: str, item: dict, name: str) -> dict[str, str]:
+def _texts(source: yamlsrc.Source, where: tuple, key: str, item: dict, name: str,
+           problems: list[Problem]) -> dict[str, str]:
     """A `{ja: ..., en: ...}` mapping (a plain string serves every language)."""
     value = item.get(name)
     if isinstance(value, str):
         value = {language: value for language in LANGUAGES}
     if not isinstance(value, dict) or not value or not all(
             lang in LANGUAGES and isinstance(text, str) for lang, text in value.items()):
-        raise TemplateError(f"Template {key!r} in {path}: {name} must map languages "
-                            f"({', '.join(LANGUAGES)}) to text, not {value!r}.")
+        problems.append(source.problem(where + (name,) if name in item else where,
+                                       f"template {key!r}: {name} must map languages "
+                                       f"({', '.join(LANGUAGES)}) to text, not {value!r}"))
+        return {}
     return dict(value)
 
 

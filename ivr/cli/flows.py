@@ -9,7 +9,6 @@ import click
 
 from desk.assignment_rules import FILE_NAME as RULES_FILE
 from desk.assignment_rules import AssignmentRulesError, load_rules
-from desk.reply_templates import FILE_NAME as TEMPLATES_FILE
 from desk.reply_templates import TemplateError, load_templates
 from ivr import flowgraph_render, flowtest_runner
 from ivr.cli.base import Context, cli, pass_context
@@ -110,7 +109,7 @@ def companion_problems(folder: Path) -> list[Problem]:
     try:
         load_templates(folder)
     except TemplateError as exc:
-        problems.append(Problem(display_path(folder / TEMPLATES_FILE), 1, 1, str(exc)))
+        problems += exc.problems
     return problems
 
 

@@ -30,11 +30,22 @@ def test_unknown_placeholders_and_bad_shapes_are_refused_by_name(tmp_path):
     assert load_templates(tmp_path) == []
     (tmp_path / "templates.yaml").write_text(
         "templates:\n  t1:\n    title: T\n    body: {ja: '{customer.password}'}\n", encoding="utf-8")
-    with pytest.raises(TemplateError, match=r"'t1' \(ja\).*customer\.password"):
+    with pytest.raises(TemplateError,
+                       match=r"templates.yaml:4:\d+: template 't1' \(ja\).*customer\.password"):
         load_templates(tmp_path)
     (tmp_path / "templates.yaml").write_text("templates:\n  t2:\n    title: T\n    body: {fr: x}\n")
-    with pytest.raises(TemplateError, match="'t2'.*body must map languages"):
+    with pytest.raises(TemplateError, match=r"templates.yaml:4:\d+: template 't2': body must map languages"):
         load_templates(tmp_path)
     (tmp_path / "templates.yaml").write_text("templates: [1, 2]\n")
     with pytest.raises(TemplateError, match="must have a `templates:` mapping"):
+        load_templates(tmp_path)
+    (tmp_path / "templates.yaml").write_text(
+        "templates:\n  t3:\n    title: T\n    body: B\n    bdy: x\nextra: on\n")
+    with pytest.raises(TemplateError) as refused:
+        load_templates(tmp_path)
+    assert [str(p).split("templates.yaml:")[1] for p in refused.value.problems] == [
+        "5:5: unknown key 'bdy' in template 't3'; the allowed keys are title, body",
+        "6:1: unknown key 'extra' in the file; the allowed key is templates"]
+    (tmp_path / "templates.yaml").write_text("templates: !!python/object/apply:os.system [id]\n")
+    with pytest.raises(TemplateError, match="python"):
         load_templates(tmp_path)
