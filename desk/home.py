@@ -19,6 +19,7 @@ from ivr.web.sse import stream
 bp = protect_pages(Blueprint("desk", __name__))
 bp.add_app_template_global(inbox.waited_text, "waited_text")
 ZONES = {"ja": ZoneInfo("Asia/Tokyo"), "en": ZoneInfo("UTC")}
+PASSED_ON = ("ticket.viewing", "ticket.replying", "ticket.changed")  # ids and usernames only
 
 
 @bp.app_template_filter("desk_time")
@@ -26,7 +27,6 @@ def desk_time(moment) -> str:
     """Times in Japan time for Japanese pages, UTC for English ones, with the zone named."""
     zone = ZONES.get(current_language(), ZONES["ja"])
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
-PASSED_ON = ("ticket.viewing", "ticket.replying", "ticket.changed")  # ids and usernames only
 
 
 @bp.get("/")
