@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
-from sqlalchemy.orm import Session
 
 from desk.assignment import assign_waiting, team_overview
 from desk.assignment_rules import DEFAULT_RULES, FILE_NAME, Rules, load_rules
 from ivr.cli.base import Context, cli, pass_context
-from ivr.db import Database, utcnow
+from ivr.db import utcnow
 from ivr.events import Events
 from ivr.redis_conn import connect
 
@@ -56,7 +53,7 @@ def validate(ctx: Context, path: Path | None) -> None:
 def show(ctx: Context, path: Path | None) -> None:
     """List each team's members with presence, open tickets and cap, and the rules in order."""
     rules = _load(ctx, path)
-    with _session(ctx) as session:
+    with ctx.session() as session:
         teams = team_overview(session, rules)
     click.echo(f"Rules: {rules.source} ({_describe(rules)})")
     for rule in rules.rules:
@@ -79,7 +76,7 @@ def show(ctx: Context, path: Path | None) -> None:
 def sweep(ctx: Context, path: Path | None) -> None:
     """Assign waiting (open, unassigned) tickets now, as far as the teams have room."""
     rules = _load(ctx, path)
-    with _session(ctx) as session:
+    with ctx.session() as session:
         done = assign_waiting(session, rules, utcnow())
     events = Events(connect(ctx.settings.redis_url) if ctx.settings.redis_url else None)
     for item in done:
@@ -87,17 +84,6 @@ def sweep(ctx: Context, path: Path | None) -> None:
                        assignee=item.assignee, team=item.team)
         click.echo(f"#{item.ticket_id} -> {item.assignee} (team {item.team})")
     click.echo(f"{len(done)} ticket(s) assigned.")
-
-
-@contextmanager
-def _session(ctx: Context) -> Iterator[Session]:
-    """One transaction on the configured database, for a one-shot command."""
-    db = Database(ctx.settings.database_url, pool_size=1)
-    try:
-        with db.session() as session:
-            yield session
-    finally:
-        db.dispose()
 
 
 def _load(ctx: Context, path: Path | None) -> Rules:

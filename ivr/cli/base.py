@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import click
+import contextlib
+from collections.abc import Iterator
 
+import click
+from sqlalchemy.orm import Session
+
+from ivr.db import Database
 from ivr.errors import IvrError
 from ivr.settings import Settings
 
@@ -19,6 +24,16 @@ class Context:
         if self._settings is None:
             self._settings = Settings.from_env()
         return self._settings
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Session]:
+        """A committed-on-success session on DATABASE_URL, its engine closed afterwards."""
+        db = Database(self.settings.database_url, pool_size=1)
+        try:
+            with db.session() as session:
+                yield session
+        finally:
+            db.dispose()
 
 
 pass_context = click.make_pass_decorator(Context, ensure=True)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import sys
-from collections.abc import Iterator
 
 import click
-from sqlalchemy.orm import Session
 
 from desk import accounts
 from ivr.cli.base import Context, cli, pass_context
-from ivr.db import Database, utcnow
+from ivr.db import utcnow
 
 PASSWORD_STDIN_HELP = "Read the password from the first line of standard input (for scripts)."
 
@@ -19,17 +16,6 @@ PASSWORD_STDIN_HELP = "Read the password from the first line of standard input (
 @cli.group()
 def users() -> None:
     """Desk accounts: agents, supervisors and admins."""
-
-
-@contextlib.contextmanager
-def _session(ctx: Context) -> Iterator[Session]:
-    """A committed-on-success session on DATABASE_URL, its engine closed afterwards."""
-    db = Database(ctx.settings.database_url, pool_size=1)
-    try:
-        with db.session() as session:
-            yield session
-    finally:
-        db.dispose()
 
 
 def _password(from_stdin: bool) -> str:
@@ -56,7 +42,7 @@ def add(ctx: Context, username: str, role: str, display_name: str | None, email:
         language: str, queues: tuple[str, ...], dial: str | None, max_open: int,
         password_stdin: bool) -> None:
     """Create the account USERNAME."""
-    with _session(ctx) as session:
+    with ctx.session() as session:
         accounts.new_username(session, username)  # refuse before asking for a password
         user = accounts.create_user(
             session, username, _password(password_stdin), role=role,
@@ -69,7 +55,7 @@ def add(ctx: Context, username: str, role: str, display_name: str | None, email:
 @pass_context
 def list_(ctx: Context) -> None:
     """Show every account, one per line."""
-    with _session(ctx) as session:
+    with ctx.session() as session:
         rows = [_row(user) for user in accounts.list_users(session)]
     if not rows:
         click.echo("(no users)")
@@ -94,7 +80,7 @@ def _row(user: accounts.User) -> tuple[str, ...]:
 @pass_context
 def set_password(ctx: Context, username: str, password_stdin: bool) -> None:
     """Replace USERNAME's password (this also unlocks it and signs out its sessions)."""
-    with _session(ctx) as session:
+    with ctx.session() as session:
         user = accounts.get_user(session, username)
         accounts.set_password(user, _password(password_stdin))
     click.echo(f"password of {user.username!r} changed")
@@ -105,7 +91,7 @@ def set_password(ctx: Context, username: str, password_stdin: bool) -> None:
 @pass_context
 def unlock(ctx: Context, username: str) -> None:
     """Lift a lock-out after repeated failed sign-ins."""
-    with _session(ctx) as session:
+    with ctx.session() as session:
         user = accounts.get_user(session, username)
         accounts.unlock(user)
     click.echo(f"{user.username!r} unlocked")
@@ -116,7 +102,7 @@ def unlock(ctx: Context, username: str) -> None:
 @pass_context
 def disable(ctx: Context, username: str) -> None:
     """Refuse USERNAME's sign-ins and end its sessions; the account and its history stay."""
-    with _session(ctx) as session:
+    with ctx.session() as session:
         user = accounts.get_user(session, username)
         accounts.disable(user)
     click.echo(f"{user.username!r} disabled")
