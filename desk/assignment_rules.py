@@ -18,7 +18,7 @@ from pathlib import Path
 
 from crm_link.models import CHANNELS
 from desk.accounts import QUEUE, ROLES, USERNAME
-from desk.errors import DeskError
+from desk.errors import ConfigFileError
 from ivr.flows import yamlsrc
 from ivr.flows.errors import FlowError, Problem
 
@@ -32,12 +32,8 @@ TEAM_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 DEFAULT_TEAM = "agents"
 
 
-class AssignmentRulesError(DeskError):
+class AssignmentRulesError(ConfigFileError):
     """assignment.yaml is not valid; holds every problem found, each with file and line."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = sorted(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
 
 
 @dataclass(frozen=True)

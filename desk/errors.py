@@ -1,6 +1,7 @@
 """The desk package's exceptions: every error it raises derives from DeskError."""
 
 from ivr.errors import IvrError
+from ivr.flows.errors import Problem
 
 
 class DeskError(IvrError):
@@ -20,3 +21,14 @@ class DuplicateUser(DeskError):
 
 class UnknownUser(DeskError):
     """No account exists under the given username."""
+
+
+class ConfigFileError(DeskError):
+    """A desk file beside the flows (assignment rules, reply templates) is not valid.
+
+    Holds every problem found, each `file:line:col: message`, like FlowError.
+    """
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from desk.errors import DeskError
+from desk.errors import ConfigFileError
 from ivr.flows import yamlsrc
 from ivr.flows.errors import FlowError, Problem
 
@@ -22,12 +22,8 @@ PLACEHOLDERS = ("customer.name", "customer.email", "customer.phone", "ticket.id"
 PATTERN = re.compile(r"\{([a-z_]+(?:\.[a-z_]+)*)\}")
 
 
-class TemplateError(DeskError):
+class TemplateError(ConfigFileError):
     """The templates file is unreadable or a template is malformed; every problem, file:line."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = sorted(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
 
 
 @dataclass(frozen=True)
