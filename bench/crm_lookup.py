@@ -1,7 +1,7 @@
 """Customer lookup by phone at scale: seed N customers in bulk, time lookup(phone=...) p50/p99.
 
-    .venv/bin/python bench/crm_lookup.py --db postgresql --sizes 10000,1000000
-    .venv/bin/python bench/crm_lookup.py --db sqlite --sizes 10000,1000000
+    .venv/bin/python -m bench.crm_lookup --db postgresql --sizes 10000,1000000
+    .venv/bin/python -m bench.crm_lookup --db sqlite --sizes 10000,1000000
 
 Works in its own database (PostgreSQL `ivr_bench`, recreated; SQLite /tmp/crm_bench.sqlite3),
 never in the test database. Customers get mobile numbers 090-1000-0000 + i; the timed lookups

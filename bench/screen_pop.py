@@ -34,7 +34,8 @@ import redis
 import requests
 from playwright.sync_api import sync_playwright
 
-from bench.load import FLOWS, ROOT, free_port, fresh_database, percentile
+from bench.load import FLOWS, ROOT, percentile
+from bench.processes import free_port, fresh_database, wait_for
 from crm_link.contacts import record_contact
 from crm_link.directory import Contact
 from desk.accounts import create_user
@@ -84,14 +85,7 @@ class Web:
             [str(Path(sys.executable).parent / "gunicorn"), "--config", "python:ivr.gunicorn_conf",
              "ivr.app:create_app()"], cwd=ROOT, env=env, stdout=self.log,
             stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{self.base}/readyz", timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                time.sleep(0.3)
-        raise RuntimeError("gunicorn never became ready; see gunicorn.log")
+        wait_for(f"{self.base}/readyz", process=self.process)
 
     def stop(self) -> None:
         os.killpg(self.process.pid, signal.SIGTERM)

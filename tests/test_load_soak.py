@@ -1,10 +1,11 @@
-"""A small soak in CI (the full size is `bench/load.py --calls 1000`): the Procfile's processes
+"""A small soak in CI (the full size is `python -m bench.load --calls 1000`): the Procfile's processes
 take concurrent calls of every kind, then every voicemail is checked in the database."""
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from bench import load
+from bench.processes import fresh_database
 from ivr.demo import SampleRecordings
 
 pytestmark = pytest.mark.slow
@@ -14,7 +15,7 @@ def test_concurrent_calls_lose_nothing(database_url, redis_url, redis, tmp_path)
     if database_url.startswith("sqlite"):
         pytest.skip("the soak runs the Procfile on PostgreSQL; SQLite is for one machine")
     admin = database_url.rsplit("/", 1)[0] + "/test"
-    url = load.fresh_database(admin, "ivr_soak_ci")
+    url = fresh_database(admin, "ivr_soak_ci")
     media = SampleRecordings(load.SID, load.TOKEN, load.short_voicemail())
     deployment = load.Deployment(url, redis_url, media.host, tmp_path)
     try:

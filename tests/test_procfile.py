@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from honcho.environ import parse_procfile
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
+from bench.processes import free_port, wait_for
 from ivr.simulator import Script, Twilio, http_transport
 from tests.support.fake_twilio_media import FakeTwilioMedia
 from voicemail.models import Recording
@@ -26,12 +26,6 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent
 SECRETS = {"TWILIO_ACCOUNT_SID": "AC" + "7" * 32, "TWILIO_AUTH_TOKEN": "procfile-token",
            "API_TOKEN": "procfile-api-token", "SECRET_KEY": "procfile-secret"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -109,16 +103,11 @@ def test_procfile_processes_take_a_call_to_a_transcribed_voicemail(
 
 
 def _wait_ready(port: int, process: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert process.poll() is None, log_path.read_text()
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.3)
-    raise AssertionError("web never became ready:\n" + log_path.read_text()[-3000:])
+    try:
+        wait_for(f"http://127.0.0.1:{port}/readyz", process=process)
+    except RuntimeError as exc:
+        raise AssertionError(f"web never became ready ({exc}):\n"
+                             + log_path.read_text()[-3000:]) from None
 
 
 def _wait_transcribed(url: str, call_sid: str) -> Recording:

@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from bench import load
+from bench.processes import free_port, fresh_database, wait_for
 from ivr.models import Call
 from ivr.simulator import Script, Twilio
 
@@ -56,14 +57,9 @@ def start_web(env) -> subprocess.Popen:
     command = parse_procfile((ROOT / "Procfile").read_text()).processes["web"]
     process = subprocess.Popen(command, shell=True, cwd=ROOT, env=env, start_new_session=True,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"{env['PUBLIC_BASE_URL']}/healthz", timeout=5)
-            return process
-        except requests.RequestException:
-            time.sleep(0.2)
-    raise AssertionError("web did not start")
+    wait_for(f"{env['PUBLIC_BASE_URL']}/healthz", seconds=30, ready=lambda _: True,
+             process=process)
+    return process
 
 
 def gunicorn_workers(master: subprocess.Popen) -> list[int]:
@@ -84,8 +80,8 @@ def gunicorn_workers(master: subprocess.Popen) -> list[int]:
 def deployment_env(database_url, redis_url, tmp_path):
     if database_url.startswith("sqlite"):
         pytest.skip("runs the Procfile on PostgreSQL")
-    url = load.fresh_database(database_url.rsplit("/", 1)[0] + "/test", "ivr_web_faults")
-    port = load.free_port()
+    url = fresh_database(database_url.rsplit("/", 1)[0] + "/test", "ivr_web_faults")
+    port = free_port()
     return {**os.environ, "IVR_ENV": "production", "TWILIO_ACCOUNT_SID": load.SID,
             "TWILIO_AUTH_TOKEN": load.TOKEN, "API_TOKEN": "x", "SECRET_KEY": "x",
             "DATABASE_URL": url, "REDIS_URL": redis_url, "PORT": str(port),

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import base64
-import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from bench.processes import free_port
 from tests.transcription.conftest import JFK
 from transcription.audio import load_audio
 from transcription.download import DownloadPolicy, check_url, download_recording, media_url
@@ -129,7 +129,7 @@ def cdn():
 
 @pytest.fixture(scope="module")
 def twilio(cdn):
-    closed = _free_port()
+    closed = free_port()
     routes = {
         RECORDING + ".wav": recording,
         "/same-origin.wav": redirect(RECORDING + ".wav"),
@@ -158,12 +158,6 @@ def policy(twilio, cdn):
 @pytest.fixture
 def storage(tmp_path):
     return LocalStorage(tmp_path / "recordings")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def fetch(twilio, storage, policy, path, auth=AUTH, **kw):
@@ -251,7 +245,7 @@ def test_a_web_page_instead_of_audio_is_refused(twilio, storage, policy):
 
 
 def test_connection_refused_is_transient(storage):
-    port = _free_port()
+    port = free_port()
     policy = DownloadPolicy(allowed_hosts=(f"127.0.0.1:{port}",), max_bytes=MAX_BYTES)
     with pytest.raises(DownloadError, match="could not be reached") as e:
         download_recording(f"http://127.0.0.1:{port}/RE1", storage, "RE1.wav", auth=AUTH, policy=policy)
