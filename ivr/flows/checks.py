@@ -100,20 +100,21 @@ def _schedule_refs(flow: Flow, c: Checker):
                         yield ("steps", name, "branch", i, "if", key), value
 
 
-def _reachable(flow: Flow, start: str) -> set[str]:
+def reach(flow: Flow, start: str, next_of=successors) -> set[str]:
+    """Steps reachable from `start`, following `next_of(action)`."""
     seen, todo = set(), [start]
     while todo:
         name = todo.pop()
         if name in seen or name not in flow.steps:
             continue
         seen.add(name)
-        todo.extend(successors(flow.steps[name].action))
+        todo += next_of(flow.steps[name].action)
     return seen
 
 
 def _unreachable(flow: Flow, c: Checker) -> None:
     roots = [flow.start, *filter(None, [flow.on_error])]
-    seen = set().union(*(_reachable(flow, root) for root in roots))
+    seen = set().union(*(reach(flow, root) for root in roots))
     for name in flow.steps:
         if name not in seen:
             c.error(("steps", name), f"step {name!r} is unreachable from start "
@@ -123,8 +124,7 @@ def _unreachable(flow: Flow, c: Checker) -> None:
 def _no_exit(flow: Flow, c: Checker) -> None:
     for name, step in flow.steps.items():
         if isinstance(step.action, Menu):
-            reach = _reachable(flow, name)
-            if not any(isinstance(flow.steps[s].action, EXITS) for s in reach):
+            if not any(isinstance(flow.steps[s].action, EXITS) for s in reach(flow, name)):
                 c.error(("steps", name), f"menu {name!r} has no exit: no option leads to a "
                                          "hang-up, transfer, voicemail, callback or another flow",
                         at_key=True)

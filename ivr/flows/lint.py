@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ivr.flows.checks import successors
+from ivr.flows.checks import reach, successors
 from ivr.flows.errors import Problem
 from ivr.flows.model import (
     Ask,
@@ -43,18 +43,6 @@ def lint(flow: Flow) -> list[Problem]:
 def _warn(flow: Flow, path: tuple, rule: str, message: str) -> Problem:
     line, col = flow.where(*path)
     return Problem(flow.path, line, col, f"{message} [{rule}]", "warning")
-
-
-def reach(flow: Flow, start: str, next_of=successors) -> set[str]:
-    """Steps reachable from `start`, following `next_of(action)`."""
-    seen, todo = set(), [start]
-    while todo:
-        name = todo.pop()
-        if name in seen or name not in flow.steps:
-            continue
-        seen.add(name)
-        todo += next_of(flow.steps[name].action)
-    return seen
 
 
 def silent_next(action) -> list[str]:
