@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
 from email import message_from_bytes, policy
 
@@ -9,6 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from desk import accounts
+from tests.desk.desk_data import seed_desk
 from tests.desk.desk_helpers import login
 from tests.support.listener import Listener
 
@@ -22,6 +24,12 @@ def reload_user(db):
             return accounts.get_user(session, username)
 
     return reload
+
+
+@pytest.fixture
+def seeded(db, settings):
+    """山田花子's email and voicemail, Pat Lee's chat (tests/desk/desk_data.py), as of now."""
+    return seed_desk(db, settings.recordings_dir, dt.datetime.now(dt.UTC))
 
 
 @pytest.fixture

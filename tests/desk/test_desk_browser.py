@@ -3,13 +3,11 @@ collision warning between two agents on one ticket."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from desk.accounts import find_user
 from ivr.simulator import Script
-from tests.desk.desk_data import HANAKO_PHONE, JA_LINE, VOICEMAIL_TEXT, seed_desk
+from tests.desk.desk_data import HANAKO_PHONE, JA_LINE, VOICEMAIL_TEXT
 from tests.desk.desk_helpers import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -19,11 +17,6 @@ NOON = "2026-11-24T12:00+09:00"
 @pytest.fixture
 def settings(settings, smtp_server):
     return settings.with_(smtp_url=smtp_server.url, smtp_from="ABCストア <support@abc.example.jp>")
-
-
-@pytest.fixture
-def seeded(db, settings):
-    return seed_desk(db, settings.recordings_dir, dt.datetime.now(dt.UTC))
 
 
 @pytest.fixture

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from sqlalchemy import select
 
 from crm_link.models import Interaction, Ticket
 from desk.accounts import User, find_user
 from desk.collision import TicketPresence
-from tests.desk.desk_data import HANAKO_EMAIL, VOICEMAIL_TEXT, seed_desk
+from tests.desk.desk_data import HANAKO_EMAIL, VOICEMAIL_TEXT
 from tests.desk.desk_helpers import login, page_csrf_token
 
 XHR = {"X-Requested-With": "XMLHttpRequest"}
@@ -19,11 +17,6 @@ XHR = {"X-Requested-With": "XMLHttpRequest"}
 @pytest.fixture
 def settings(settings, smtp_server):
     return settings.with_(smtp_url=smtp_server.url, smtp_from="ABCストア サポート <support@abc.example.jp>")
-
-
-@pytest.fixture
-def seeded(db, settings):
-    return seed_desk(db, settings.recordings_dir, dt.datetime.now(dt.UTC))
 
 
 def _token(client, ticket_id):
