@@ -12,8 +12,8 @@ session listeners to `runtime.db.sessions` that
   and the contact is still filed, unassigned;
 * after the commit, publish one `ticket.changed` event per assignment.
 
-The web app installs it when the desk's assignment blueprint is registered; a worker or script
-that files contacts calls `install(runtime)` once. No Flask here.
+`create_app` installs it for each web process; a worker or script that files contacts calls
+`install(runtime)` once. No Flask here.
 """
 
 from __future__ import annotations
