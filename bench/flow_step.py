@@ -68,6 +68,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--calls", type=int, default=500)
+    parser.add_argument("--call-state-commit", choices=("async", "sync"), default="async",
+                        help="CALL_STATE_COMMIT of our server (async is the default)")
     args = parser.parse_args()
     tmp = Path(os.environ.get("TMPDIR", "/tmp")) / f"ivr-bench-{secrets.token_hex(3)}"
     tmp.mkdir(parents=True)
@@ -77,7 +79,8 @@ def main() -> None:
            "TWILIO_AUTH_TOKEN": TOKEN, "API_TOKEN": "x", "SECRET_KEY": "x",
            "DATABASE_URL": db_url, "REDIS_URL": "redis://127.0.0.1:6379/14",
            "PUBLIC_BASE_URL": f"http://127.0.0.1:{ours_port}", "FLOWS_DIR": str(ROOT / "bench" / "flows"),
-           "IVR_DATA_DIR": str(tmp), "LOG_LEVEL": "WARNING", "WEB_CONCURRENCY": "2"}
+           "IVR_DATA_DIR": str(tmp), "LOG_LEVEL": "WARNING", "WEB_CONCURRENCY": "2",
+           "CALL_STATE_COMMIT": args.call_state_commit}
     ours = start('ivr.app:create_app()', ours_port, env)
     bare = start("bench.bare_app:app", bare_port, {**env, "PYTHONPATH": str(ROOT)})
     results = {"ours: call arrives (/twilio/voice)": [], "ours: menu key (/twilio/step)": [],
@@ -113,7 +116,8 @@ def main() -> None:
 
 def report(args, results: dict[str, list[float]]) -> None:
     bare = results["bare Flask, fixed TwiML"]
-    print(f"command: .venv/bin/python -m bench.flow_step --db {args.db} --calls {args.calls}")
+    print(f"command: .venv/bin/python -m bench.flow_step --db {args.db} --calls {args.calls} "
+          f"--call-state-commit {args.call_state_commit}")
     print(f"{'endpoint':40} {'n':>5} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'mean':>8} "
           f"{'x bare p50':>10} {'x bare p99':>10}")
     for name, values in results.items():

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_link.contacts import record_contact
 from crm_link.directory import Contact
+from ivr.call_rows import CallFacts
 from ivr.flows.actions import BookCallback, DiscardTake, Effect, Note
 from ivr.models import Call
 from ivr.settings import Settings
@@ -23,34 +22,6 @@ from voicemail import recordings
 
 FINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 ANSWERED = {"completed", "answered", "bridged"}
-# The columns of a call that webhooks read; the rest (last TwiML, timestamps) stays in the DB.
-CALL_COLUMNS = (Call.id, Call.call_sid, Call.turn, Call.state, Call.flow_name,
-                Call.flow_revision, Call.caller_phone, Call.customer_id, Call.events, Call.queue,
-                Call.queued_at, Call.answered_at, Call.outcome)
-
-
-@dataclass(frozen=True)
-class CallFacts:
-    """A call as a turn needs it, read in one narrow query."""
-
-    id: int
-    call_sid: str
-    turn: int
-    state: dict
-    flow_name: str
-    flow_revision: str
-    caller_phone: str | None
-    customer_id: int | None
-    events: list = field(default_factory=list)
-    queue: str | None = None
-    queued_at: dt.datetime | None = None
-    answered_at: dt.datetime | None = None
-    outcome: str | None = None
-
-
-def load_call(session: Session, call_sid: str) -> CallFacts | None:
-    row = session.execute(select(*CALL_COLUMNS).where(Call.call_sid == call_sid)).first()
-    return CallFacts(*row) if row else None
 
 
 def outcome_fields(call: CallFacts, effects: Sequence[Effect], now: dt.datetime,
@@ -78,6 +49,11 @@ def outcome_fields(call: CallFacts, effects: Sequence[Effect], now: dt.datetime,
         if any(isinstance(e, BookCallback) for e in effects):
             fields["outcome"] = "callback"
     return fields
+
+
+def needs_transaction(effects: Sequence[Effect]) -> bool:
+    """True when a turn writes more than the call row (a call-back ticket, a discarded take)."""
+    return any(not isinstance(effect, Note) for effect in effects)
 
 
 def turn_events(session: Session, call: CallFacts, effects: Sequence[Effect],

@@ -22,6 +22,8 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
+SKIP_BEGIN = "ivr_skip_begin"  # execution option: a SQLite connection in autocommit mode
+
 # JSON everywhere, JSONB on PostgreSQL (indexable, compact).
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
@@ -56,10 +58,14 @@ def utcnow() -> dt.datetime:
 class Database:
     """An engine and its session factory; one per process, created from settings."""
 
-    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 5):
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 5,
+                 durable_autocommit: bool = True):
         self.url = url
         self.engine = make_engine(url, echo=echo, pool_size=pool_size)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.autocommit_engine = _autocommit_engine(url, self.engine, echo, pool_size,
+                                                    durable_autocommit)
+        self._autocommit_sessions = sessionmaker(self.autocommit_engine, expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -79,9 +85,19 @@ class Database:
             session.close()
 
     @contextmanager
+    def autocommit(self) -> Iterator[Session]:
+        """A session whose statements each commit on their own, saving BEGIN and COMMIT round
+        trips: for reads, and for writes that are a single (hence atomic) statement."""
+        session = self._autocommit_sessions()
+        try:
+            yield session
+        finally:
+            session.close()
+
+    @contextmanager
     def reader(self) -> Iterator[Connection]:
         """A connection outside any transaction, for reads that must not take locks."""
-        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        with self.autocommit_engine.connect() as conn:
             yield conn
 
     def ping(self) -> None:
@@ -90,9 +106,41 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self.autocommit_engine.dispose()
 
 
-def make_engine(url: str, *, echo: bool = False, pool_size: int = 5) -> Engine:
+def _autocommit_engine(url: str, engine: Engine, echo: bool, pool_size: int,
+                       durable: bool) -> Engine:
+    """Connections that stay in autocommit (no BEGIN/COMMIT round trips, no mode switch per
+    checkout). SQLite shares the engine and skips our BEGIN (see _sqlite_begin): SQLAlchemy's
+    AUTOCOMMIT there would hand transactions back to pysqlite when a connection is returned.
+    Not `durable`: PostgreSQL reports a commit before its WAL reaches the disk
+    (synchronous_commit=off): a server crash can lose the last ~0.6 s of such writes, never
+    corrupt anything."""
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(**{SKIP_BEGIN: True})
+    options = "" if durable else "-c synchronous_commit=off"
+    autocommit = make_engine(url, echo=echo, pool_size=pool_size, isolation_level="AUTOCOMMIT",
+                             options=options)
+    _renew_together(engine, autocommit)
+    return autocommit
+
+
+def _renew_together(*engines: Engine) -> None:
+    """A database restart noticed by one pool renews the others' connections as well, so it
+    costs a process one failed request, not one per pool."""
+    def renew(context) -> None:
+        if context.is_disconnect:
+            for engine in engines:
+                if engine is not context.engine:
+                    engine.dispose(close=False)
+
+    for engine in engines:
+        event.listen(engine, "handle_error", renew)
+
+
+def make_engine(url: str, *, echo: bool = False, pool_size: int = 5, options: str = "",
+                **engine_options) -> Engine:
     """Engine tuned per backend: WAL and foreign keys on SQLite, timeouts on PostgreSQL."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -104,12 +152,13 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 5) -> Engine:
         return engine
     connect_args = {}
     if url.startswith("postgresql"):
-        connect_args = {"connect_timeout": 5, "options": "-c statement_timeout=15000"}
+        connect_args = {"connect_timeout": 5,
+                        "options": f"-c statement_timeout=15000 {options}".strip()}
     # No pre-ping: it costs a round trip on every request. After a database restart the first
     # request of each process fails (callers hear safe TwiML) and SQLAlchemy then replaces the
     # whole pool, so connections recover by themselves.
     return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size,
-                         pool_timeout=5, pool_recycle=1800, connect_args=connect_args)
+                         pool_timeout=5, pool_recycle=1800, connect_args=connect_args, **engine_options)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -126,5 +175,5 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def _sqlite_begin(connection) -> None:
     """IMMEDIATE: take the write lock up front, so concurrent writers wait instead of failing."""
-    if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+    if not connection.get_execution_options().get(SKIP_BEGIN):
         connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -9,7 +9,7 @@ import redis
 from rq import Queue
 
 from ivr.db import Database
-from ivr.events import Events
+from ivr.events import BackgroundEvents, Events
 from ivr.redis_conn import connect
 from ivr.settings import Settings
 
@@ -24,8 +24,11 @@ class Runtime:
                  clock: Callable[[], dt.datetime] | None = None):
         self.settings = settings
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))  # simulations fix the time
-        self.db = db or Database(settings.database_url, pool_size=max(2, settings.web_concurrency))
+        self.db = db or Database(settings.database_url, pool_size=max(2, settings.web_concurrency),
+                                 durable_autocommit=settings.call_state_commit == "sync")
         self._redis: redis.Redis | None = None
+        # Webhooks publish through this thread: a caller never waits on Redis.
+        self.background_events = BackgroundEvents(lambda: self.events)
         # Extra /readyz checks registered by subsystems: name -> () -> {"ok": bool, ...}.
         self.readiness_probes: dict[str, Callable[[], dict]] = {}
 
@@ -47,6 +50,7 @@ class Runtime:
         return Queue(name, connection=self.redis)
 
     def close(self) -> None:
+        self.background_events.drain()
         self.db.dispose()
         if self._redis is not None:
             self._redis.close()

@@ -42,6 +42,7 @@ class Settings:
     thread_window_days: int = 7
     web_concurrency: int = 2
     flows_reload_seconds: float = 1.0
+    call_state_commit: str = "async"       # sync: every keypress waits for PostgreSQL's disk
     worker_heartbeat_seconds: int = 10
     worker_sweep_seconds: float = 60.0
     inbox_amber_minutes: int = 60          # desk inbox: customer waiting this long turns amber
@@ -122,6 +123,7 @@ class Settings:
                                     "TICKET_THREAD_WINDOW_DAYS"),
             web_concurrency=_int(get("WEB_CONCURRENCY", "2"), "WEB_CONCURRENCY"),
             flows_reload_seconds=float(get("FLOWS_RELOAD_SECONDS", "1.0")),
+            call_state_commit=get("CALL_STATE_COMMIT", "async").lower(),
             worker_heartbeat_seconds=_int(get("WORKER_HEARTBEAT_SECONDS", "10"),
                                           "WORKER_HEARTBEAT_SECONDS"),
             worker_sweep_seconds=float(get("WORKER_SWEEP_SECONDS", "60")),
@@ -134,6 +136,9 @@ class Settings:
             raise ConfigError(f"INBOX_AMBER_MINUTES ({settings.inbox_amber_minutes}) must be "
                               f"positive and at most INBOX_RED_MINUTES "
                               f"({settings.inbox_red_minutes}).")
+        if settings.call_state_commit not in ("async", "sync"):
+            raise ConfigError(f"CALL_STATE_COMMIT must be async or sync, not "
+                              f"{settings.call_state_commit!r}.")
         if settings.log_format not in ("json", "logfmt"):
             raise ConfigError(f"LOG_FORMAT must be json or logfmt, not {settings.log_format!r}.")
         if not settings.production:

@@ -3,23 +3,29 @@
 Every answer Twilio will send back carries the turn number it answers (`t=` in its URL). A
 request for the current turn is processed once (an optimistic UPDATE ... WHERE turn = t); a
 duplicate or late request gets the TwiML already given, so retries never double side effects.
+That one guarded statement is atomic by itself, so webhooks run in autocommit (no BEGIN and
+COMMIT round trips); a turn that also writes other tables (a call-back ticket) gets a
+transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 
 import phonenumbers
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_link.customers import caller_profile
 from ivr import twiml
-from ivr.call_effects import CallFacts, finish_call, load_call, outcome_fields, turn_events
+from ivr.call_effects import finish_call, needs_transaction, outcome_fields, turn_events
+from ivr.call_rows import CallFacts, claim_turn, insert_call, last_twiml, load_call
+from ivr.db import Database
 from ivr.flows import engine
 from ivr.flows.actions import RecordMessage, Turn
 from ivr.flows.errors import FlowRuntimeError
@@ -60,56 +66,60 @@ class CallService:
 
     # ---- webhooks ----------------------------------------------------------------------------
 
-    def incoming(self, session: Session, params: Mapping[str, str]) -> Reply:
+    def incoming(self, db: Database, params: Mapping[str, str]) -> Reply:
         """A call arrives: look the caller up once, pick the flow by number, run it."""
         sid = params["CallSid"]
         flow = self.registry.current().for_number(params.get("To", ""))
         if flow is None:
             raise FlowRuntimeError(f"No flow claims number {params.get('To')!r} and no flow "
                                    "is marked default: true.")
-        caller = self._caller(session, params.get("From", ""))
-        turn = engine.start(flow, self._world(flow), caller)
-        response, offered = self._render(session, turn, 1)
-        now = self.clock()
-        facts = CallFacts(id=0, call_sid=sid, turn=1, state=turn.state.to_dict(),
-                          flow_name=turn.state.flow, flow_revision=turn.state.revision,
-                          caller_phone=caller.get("phone"), customer_id=caller.get("customer_id"))
-        events = turn_events(session, facts, turn.effects, now, self.settings)
-        fields = {"customer_id": facts.customer_id,
-                  **outcome_fields(facts, turn.effects, now, events)}
-        session.add(Call(call_sid=sid, from_number=params.get("From", "")[:128],
-                         to_number=params.get("To", "")[:128], caller_phone=facts.caller_phone,
-                         flow_name=facts.flow_name, flow_revision=facts.flow_revision,
-                         state=facts.state, turn=1, last_twiml=response,
-                         status=params.get("CallStatus", "in-progress"), started_at=now,
-                         updated_at=now, events=events, **fields))
-        try:
-            session.flush()
-        except IntegrityError:  # Twilio retried the first request: answer as we did then
-            session.rollback()
-            return Reply(_last_twiml(session, sid))
+        with db.autocommit() as reads:
+            caller = self._caller(reads, params.get("From", ""))
+            turn = engine.start(flow, self._world(flow), caller)
+            response, offered = self._render(reads, turn, 1)
+            now = self.clock()
+            facts = CallFacts(id=0, call_sid=sid, turn=1, state=turn.state.to_dict(),
+                              flow_name=turn.state.flow, flow_revision=turn.state.revision,
+                              caller_phone=caller.get("phone"),
+                              customer_id=caller.get("customer_id"))
+            with self._writes(db, reads, turn) as session:
+                events = turn_events(session, facts, turn.effects, now, self.settings)
+                stored = insert_call(session, {
+                    "call_sid": sid, "from_number": params.get("From", "")[:128],
+                    "to_number": params.get("To", "")[:128], "caller_phone": facts.caller_phone,
+                    "flow_name": facts.flow_name, "flow_revision": facts.flow_revision,
+                    "state": facts.state, "turn": 1, "last_twiml": response,
+                    "status": params.get("CallStatus", "in-progress"), "started_at": now,
+                    "updated_at": now, "events": events, "customer_id": facts.customer_id,
+                    **outcome_fields(facts, turn.effects, now, events)})
+                if not stored:  # Twilio retried the first request: answer as we did then
+                    session.rollback()
+                    return Reply(last_twiml(session, sid))
         arrived = ("call.arrived", {"call_sid": sid, "from": params.get("From", ""),
                                     "to": params.get("To", ""), "flow": flow.name,
                                     "caller": caller})
         return Reply(response, [arrived, *_live_events(facts, turn, offered)])
 
-    def step(self, session: Session, params: Mapping[str, str], turn_no: int, on: str) -> Reply:
+    def step(self, db: Database, params: Mapping[str, str], turn_no: int, on: str) -> Reply:
         """The caller answered turn `turn_no` (gather, dial, queue or record)."""
-        call = load_call(session, params["CallSid"])
-        if call is None:
-            raise FlowRuntimeError(f"Call {params['CallSid']} is unknown; its first webhook "
-                                   "never reached us.")
-        if turn_no != call.turn:
-            log.info("duplicate webhook replayed", extra={"turn": turn_no, "current": call.turn})
-            return Reply(_last_twiml(session, call.call_sid))
-        flow = self._flow_of(call.flow_name, call.flow_revision)
-        state = CallState.from_dict(call.state)
-        turn = engine.advance(flow, state, _event(on, params), self._world(flow))
-        return self._commit_turn(session, call, turn)
+        with db.autocommit() as reads:
+            call = load_call(reads, params["CallSid"])
+            if call is None:
+                raise FlowRuntimeError(f"Call {params['CallSid']} is unknown; its first webhook "
+                                       "never reached us.")
+            if turn_no != call.turn:
+                log.info("duplicate webhook replayed", extra={"turn": turn_no,
+                                                              "current": call.turn})
+                return Reply(last_twiml(reads, call.call_sid))
+            flow = self._flow_of(call.flow_name, call.flow_revision)
+            state = CallState.from_dict(call.state)
+            turn = engine.advance(flow, state, _event(on, params), self._world(flow))
+            return self._commit_turn(db, reads, call, turn)
 
-    def queue_wait(self, session: Session, params: Mapping[str, str], turn_no: int) -> str:
+    def queue_wait(self, db: Database, params: Mapping[str, str], turn_no: int) -> str:
         """Twilio's wait URL, requested again and again while the caller is in a queue."""
-        call = load_call(session, params["CallSid"])
+        with db.autocommit() as reads:
+            call = load_call(reads, params["CallSid"])
         state = CallState.from_dict(call.state) if call else None
         flow = self._flow_of(call.flow_name, call.flow_revision) if call else None
         step = flow.steps.get(state.step or "") if flow and state else None
@@ -170,21 +180,27 @@ class CallService:
 
     # ---- helpers ---------------------------------------------------------------------------------
 
-    def _commit_turn(self, session: Session, call: CallFacts, turn: Turn) -> Reply:
+    def _commit_turn(self, db: Database, reads: Session, call: CallFacts, turn: Turn) -> Reply:
         """Store state and events only if this turn is still the current one (one UPDATE)."""
-        response, offered = self._render(session, turn, call.turn + 1)
+        response, offered = self._render(reads, turn, call.turn + 1)
         now = self.clock()
-        events = turn_events(session, call, turn.effects, now, self.settings)
-        claimed = session.execute(
-            update(Call).where(Call.id == call.id, Call.turn == call.turn).values(
-                turn=call.turn + 1, state=turn.state.to_dict(), last_twiml=response,
-                flow_name=turn.state.flow, flow_revision=turn.state.revision, updated_at=now,
-                events=events, **outcome_fields(call, turn.effects, now, events))
-            .execution_options(synchronize_session=False)).rowcount
-        if claimed != 1:  # another process answered this turn first: give its answer
-            session.rollback()
-            return Reply(_last_twiml(session, call.call_sid))
+        with self._writes(db, reads, turn) as session:
+            events = turn_events(session, call, turn.effects, now, self.settings)
+            claimed = claim_turn(session, call, {
+                "state": turn.state.to_dict(), "last_twiml": response,
+                "flow_name": turn.state.flow, "flow_revision": turn.state.revision,
+                "updated_at": now, "events": events,
+                **outcome_fields(call, turn.effects, now, events)})
+            if not claimed:  # another process answered this turn first: give its answer
+                session.rollback()
+                return Reply(last_twiml(session, call.call_sid))
         return Reply(response, _live_events(call, turn, offered))
+
+    @staticmethod
+    def _writes(db: Database, reads: Session, turn: Turn):
+        """Where a turn is written: by its one guarded statement in the autocommit session it
+        was read in, or in a transaction when it also writes other tables (all or nothing)."""
+        return db.session() if needs_transaction(turn.effects) else nullcontext(reads)
 
     def _render(self, session: Session, turn: Turn,
                 answer_turn: int) -> tuple[str, dict[str, list[str]]]:
@@ -209,9 +225,7 @@ class CallService:
         return flow
 
     def _world(self, flow: Flow) -> World:
-        region = self.settings.default_region
-        if flow.numbers:  # a line's callers dial its own country's numbers
-            region = phonenumbers.region_code_for_number(phonenumbers.parse(flow.numbers[0]))
+        region = line_region(flow.numbers, self.settings.default_region)
         return World(now=self.clock(), flows=self.registry.current().flows,
                      normalize_phone=lambda digits: typed_number(digits, region))
 
@@ -221,6 +235,14 @@ class CallService:
             profile["phone_spoken"] = spoken_number(profile["phone"],
                                                     self.settings.default_region)
         return profile
+
+
+@functools.lru_cache(maxsize=256)
+def line_region(numbers: tuple[str, ...], default: str) -> str:
+    """The country of a flow's line: its callers dial that country's numbers."""
+    if not numbers:
+        return default
+    return phonenumbers.region_code_for_number(phonenumbers.parse(numbers[0]))
 
 
 def typed_number(digits: str, region: str) -> str | None:
@@ -258,10 +280,6 @@ def spoken_number(e164: str, region: str) -> str:
 
 def _call(session: Session, sid: str) -> Call | None:
     return session.scalar(select(Call).where(Call.call_sid == sid))
-
-
-def _last_twiml(session: Session, sid: str) -> str:
-    return session.scalar(select(Call.last_twiml).where(Call.call_sid == sid))
 
 
 def _int(value) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
@@ -51,6 +52,22 @@ AgentLookup = Callable[[str], Sequence[tuple[str, str]]]
 
 def render(verbs: Sequence[Verb], turn: int, urls: Urls, agents: AgentLookup) -> str:
     """TwiML for one turn; `turn` is the number of the answer the callbacks will carry."""
+    if any(isinstance(verb, ToQueue) and verb.offer_agents for verb in verbs):
+        return _build(verbs, turn, urls, agents)  # depends on who is free right now
+    return _build_same(tuple(verbs), turn, urls)
+
+
+@functools.lru_cache(maxsize=4096)
+def _build_same(verbs: tuple[Verb, ...], turn: int, urls: Urls) -> str:
+    """Menus play the same verbs to every caller: build their TwiML once (verbs are frozen)."""
+    return _build(verbs, turn, urls, _nobody)
+
+
+def _nobody(_queue: str) -> Sequence[tuple[str, str]]:
+    return ()
+
+
+def _build(verbs: Sequence[Verb], turn: int, urls: Urls, agents: AgentLookup) -> str:
     response = VoiceResponse()
     for verb in verbs:
         _RENDER[type(verb)](response, verb, turn, urls, agents)

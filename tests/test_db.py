@@ -11,9 +11,19 @@ from ivr import migrate
 from ivr.all_models import metadata
 from ivr.db import Database, utcnow
 from ivr.models import FlowRevision
+from ivr.runtime import Runtime
 
 
-def test_savepoint_rollback_keeps_the_outer_transaction(db):
+def autocommit_first(db, used: bool) -> None:
+    """Use (and return to the pool) an autocommit connection, as webhooks do."""
+    if used:
+        with db.autocommit() as session:
+            session.execute(text("SELECT 1"))
+
+
+@pytest.mark.parametrize("after_autocommit", [False, True])
+def test_savepoint_rollback_keeps_the_outer_transaction(db, after_autocommit):
+    autocommit_first(db, after_autocommit)
     with pytest.raises(RuntimeError):
         with db.session() as session:
             session.add(FlowRevision(name="a", revision="1", path="a", content=b"", loaded_by="t"))
@@ -25,7 +35,9 @@ def test_savepoint_rollback_keeps_the_outer_transaction(db):
         assert session.scalars(select(FlowRevision.name)).all() == []
 
 
-def test_inner_savepoint_rolls_back_alone(db):
+@pytest.mark.parametrize("after_autocommit", [False, True])
+def test_inner_savepoint_rolls_back_alone(db, after_autocommit):
+    autocommit_first(db, after_autocommit)
     with db.session() as session:
         session.add(FlowRevision(name="a", revision="1", path="a", content=b"", loaded_by="t"))
         try:
@@ -36,6 +48,17 @@ def test_inner_savepoint_rolls_back_alone(db):
             pass
     with db.session() as session:
         assert session.scalars(select(FlowRevision.path)).all() == ["a"]
+
+
+def test_autocommit_statements_commit_on_their_own(db):
+    with db.autocommit() as session:
+        session.add(FlowRevision(name="a", revision="1", path="a", content=b"", loaded_by="t"))
+        session.flush()
+        with db.session() as other:  # visible at once: no COMMIT was needed
+            assert other.scalars(select(FlowRevision.name)).all() == ["a"]
+        session.rollback()  # nothing to undo: the INSERT already stands
+    with db.session() as session:
+        assert session.scalars(select(FlowRevision.name)).all() == ["a"]
 
 
 def test_timestamps_come_back_aware_utc(db):
@@ -77,3 +100,18 @@ def test_migrations_create_exactly_the_models(tmp_path, database_url):
     assert diff == []
     assert migrate.current(url) is not None
     Database(url).ping()
+
+
+@pytest.mark.parametrize("commit, autocommit_sync", [("async", "off"), ("sync", "on")])
+def test_only_call_state_writes_may_skip_waiting_for_the_disk(settings, commit,
+                                                               autocommit_sync):
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("SQLite's durability is its WAL with synchronous=NORMAL, for every write")
+    rt = Runtime(settings.with_(call_state_commit=commit))
+    try:
+        with rt.db.autocommit() as session:  # webhooks' call rows (CALL_STATE_COMMIT)
+            assert session.execute(text("SHOW synchronous_commit")).scalar() == autocommit_sync
+        with rt.db.session() as session:     # recordings, tickets, call-backs: always durable
+            assert session.execute(text("SHOW synchronous_commit")).scalar() == "on"
+    finally:
+        rt.close()

@@ -75,6 +75,7 @@ def test_development_keeps_secrets_given_in_the_environment(tmp_path):
     ({"IVR_ENV": "staging"}, "IVR_ENV must be one of"),
     ({"PORT": "eighty"}, "PORT must be a whole number, not 'eighty'"),
     ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be json or logfmt"),
+    ({"CALL_STATE_COMMIT": "later"}, "CALL_STATE_COMMIT must be async or sync, not 'later'"),
     ({"VOSK_MODELS": "ja-JP"}, "VOSK_MODELS entries look like"),
 ])
 def test_bad_values_are_named(env, message):

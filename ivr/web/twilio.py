@@ -7,7 +7,7 @@ import logging
 
 from flask import Blueprint, Response, abort, current_app, request, send_from_directory
 from redis.exceptions import RedisError
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import RequestValidator, compare
 
 from ivr import twiml
 from ivr.flows.parse import AUDIO_FILE
@@ -36,14 +36,22 @@ def require_signature():
         url += "?" + request.query_string.decode("utf-8", "replace")
     params = request.form if request.method == "POST" else request.args
     signature = request.headers.get("X-Twilio-Signature", "")
-    if not signature or not RequestValidator(settings.twilio_auth_token).validate(
-            url, params.to_dict(flat=True), signature):
+    if not signature or not _signed(settings.twilio_auth_token, url, params.to_dict(flat=True),
+                                    signature):
         log.warning("twilio signature rejected", extra={"path": request.path,
                                                         "signed": bool(signature)})
         abort(403)
     if not params.get("CallSid"):
         abort(400, "CallSid is required")
     _fresh_flows()
+
+
+def _signed(token: str, url: str, params: dict, signature: str) -> bool:
+    """Twilio's check; the URL exactly as configured first (one HMAC instead of validate()'s
+    two), then validate()'s with-and-without-port variants."""
+    validator = RequestValidator(token)
+    return (compare(validator.compute_signature(url, params), signature)
+            or validator.validate(url, params, signature))
 
 
 def _fresh_flows() -> None:
@@ -56,14 +64,14 @@ def _fresh_flows() -> None:
         log.exception("flow reload failed")
 
 def twiml_route(handler):
-    """Run a webhook in one transaction; on any failure answer safe TwiML, not a 5xx."""
+    """Run a webhook on the database (the call service decides its transactions); on any
+    failure answer safe TwiML, not a 5xx."""
 
     @functools.wraps(handler)
     def wrapper(*args, **kwargs):
         params = request.values.to_dict(flat=True)
         try:
-            with runtime().db.session() as session:
-                reply = handler(session, params, *args, **kwargs)
+            reply = handler(runtime().db, params, *args, **kwargs)
         except Exception:  # noqa: BLE001 -- the caller must hear something, and we log it all
             log.exception("webhook failed; safe TwiML sent", extra={"path": request.path})
             return Response(_safe(params), mimetype="text/xml")
@@ -76,8 +84,9 @@ def twiml_route(handler):
 
 
 def publish(reply: Reply) -> None:
-    """Live events go out after the commit, so a screen-pop never shows uncommitted data."""
-    events = runtime().events
+    """Live events go out after the commit, so a screen-pop never shows uncommitted data, and
+    from a background thread, so the caller never waits on Redis."""
+    events = runtime().background_events
     for kind, data in reply.events:
         events.publish(kind, **data)
 
@@ -99,25 +108,25 @@ def _turn() -> int:
 
 @bp.route("/voice", methods=["POST", "GET"])
 @twiml_route
-def voice(session, params):
-    return calls().incoming(session, params)
+def voice(db, params):
+    return calls().incoming(db, params)
 
 
 @bp.post("/step")
 @twiml_route
-def step(session, params):
-    return calls().step(session, params, _turn(), request.args.get("on", ""))
+def step(db, params):
+    return calls().step(db, params, _turn(), request.args.get("on", ""))
 
 
 @bp.post("/queue/wait")
 @twiml_route
-def queue_wait(session, params):
-    return calls().queue_wait(session, params, _turn())
+def queue_wait(db, params):
+    return calls().queue_wait(db, params, _turn())
 
 
 @bp.post("/fallback/done")
 @twiml_route
-def fallback_done(session, params):
+def fallback_done(_db, _params):
     """After the emergency voicemail: thank the caller and hang up (no state needed)."""
     return twiml.goodbye(None)
 
@@ -140,7 +149,7 @@ def recording():
         abort(400, str(exc))
     recording_id, duration, queue_it = ref
     if filed and filed["ticket_id"]:
-        rt.events.publish("voicemail.new", **filed)
+        rt.background_events.publish("voicemail.new", **filed)
     if queue_it:
         try:
             jobs.enqueue(rt.queue(jobs.QUEUE), recording_id, duration)
