@@ -56,9 +56,10 @@ def needs_transaction(effects: Sequence[Effect]) -> bool:
     return any(not isinstance(effect, Note) for effect in effects)
 
 
-def turn_events(session: Session, call: CallFacts, effects: Sequence[Effect],
+def turn_events(session: Session | None, call: CallFacts, effects: Sequence[Effect],
                 now: dt.datetime, settings: Settings) -> list[dict]:
-    """The call's event log with this turn's events; carries out the rare effects on the way."""
+    """The call's event log with this turn's events; carries out the rare effects on the way
+    (in `session`, which may be None when there are none: see needs_transaction)."""
     at = now.isoformat()
     added = []
     for effect in effects:

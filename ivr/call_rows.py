@@ -2,7 +2,7 @@
 
 A webhook reads one narrow row and writes it back with one guarded statement. Building those
 statements per request (and mapping ORM entities) cost more than the database itself, so they
-are built here once, with bind parameters, and run on the session's connection.
+are built here once, with bind parameters, and run on a Core connection.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import functools
 from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from ivr.models import Call
 
@@ -51,29 +51,29 @@ class CallFacts:
     outcome: str | None = None
 
 
-def load_call(session: Session, call_sid: str) -> CallFacts | None:
-    row = session.connection().execute(_LOAD, {"sid": call_sid}).first()
+def load_call(conn: Connection, call_sid: str) -> CallFacts | None:
+    row = conn.execute(_LOAD, {"sid": call_sid}).first()
     return CallFacts(*row) if row else None
 
 
-def last_twiml(session: Session, call_sid: str) -> str | None:
+def last_twiml(conn: Connection, call_sid: str) -> str | None:
     """What we answered the call's latest turn: replayed to duplicate and late requests."""
-    return session.connection().execute(_LAST_TWIML, {"sid": call_sid}).scalar()
+    return conn.execute(_LAST_TWIML, {"sid": call_sid}).scalar()
 
 
-def insert_call(session: Session, values: dict) -> bool:
+def insert_call(conn: Connection, values: dict) -> bool:
     """Store a new call; False when its CallSid is already stored (Twilio retried the request).
 
-    After False, a transaction (not an autocommit session) must be rolled back before reuse.
+    After False, a transaction (not an autocommit connection) must be rolled back before reuse.
     """
     try:
-        session.connection().execute(_INSERT, values)
+        conn.execute(_INSERT, values)
     except IntegrityError:
         return False
     return True
 
 
-def claim_turn(session: Session, call: CallFacts, values: dict) -> bool:
+def claim_turn(conn: Connection, call: CallFacts, values: dict) -> bool:
     """Write the next turn only if `call.turn` is still the current one; False if another
     request answered it first. One statement, so it is atomic even outside a transaction."""
     unknown = set(values) - TURN_COLUMNS
@@ -81,7 +81,7 @@ def claim_turn(session: Session, call: CallFacts, values: dict) -> bool:
         raise ValueError(f"A turn cannot write the call columns {sorted(unknown)!r}.")
     statement = _claim(tuple(sorted(values)))
     params = {f"new_{name}": value for name, value in values.items()}
-    result = session.connection().execute(
+    result = conn.execute(
         statement, {"call_id": call.id, "expected": call.turn, "next": call.turn + 1, **params})
     return result.rowcount == 1
 

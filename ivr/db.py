@@ -65,7 +65,6 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.autocommit_engine = _autocommit_engine(url, self.engine, echo, pool_size,
                                                     durable_autocommit)
-        self._autocommit_sessions = sessionmaker(self.autocommit_engine, expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -85,18 +84,9 @@ class Database:
             session.close()
 
     @contextmanager
-    def autocommit(self) -> Iterator[Session]:
-        """A session whose statements each commit on their own, saving BEGIN and COMMIT round
-        trips: for reads, and for writes that are a single (hence atomic) statement."""
-        session = self._autocommit_sessions()
-        try:
-            yield session
-        finally:
-            session.close()
-
-    @contextmanager
-    def reader(self) -> Iterator[Connection]:
-        """A connection outside any transaction, for reads that must not take locks."""
+    def autocommit(self) -> Iterator[Connection]:
+        """A connection whose statements each commit on their own, saving BEGIN and COMMIT
+        round trips: for reads, and for writes that are a single (hence atomic) statement."""
         with self.autocommit_engine.connect() as conn:
             yield conn
 

@@ -39,7 +39,7 @@ class DbRevisionArchive:
 
     def fetch(self, name: str, revision: str) -> tuple[str, bytes] | None:
         """Read without a transaction: callers may be inside a request's own transaction."""
-        with self.db.reader() as conn:
+        with self.db.autocommit() as conn:
             row = conn.execute(select(FlowRevision.path, FlowRevision.content).where(
                 FlowRevision.name == name, FlowRevision.revision == revision)).first()
         return (row.path, bytes(row.content)) if row else None

@@ -14,11 +14,12 @@ import datetime as dt
 import functools
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 import phonenumbers
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from crm_link.customers import caller_profile
@@ -53,6 +54,10 @@ class Reply:
     events: list[tuple[str, dict]] = field(default_factory=list)
 
 
+class _Answered(Exception):
+    """This turn was answered already (a retry, or another process first): undo, replay."""
+
+
 class CallService:
     """Runs calls for the Twilio blueprint; one per process."""
 
@@ -73,28 +78,31 @@ class CallService:
         if flow is None:
             raise FlowRuntimeError(f"No flow claims number {params.get('To')!r} and no flow "
                                    "is marked default: true.")
-        with db.autocommit() as reads:
-            caller = self._caller(reads, params.get("From", ""))
+        with db.autocommit() as conn:
+            caller = self._caller(conn, params.get("From", ""))
             turn = engine.start(flow, self._world(flow), caller)
-            response, offered = self._render(reads, turn, 1)
+            response, offered = self._render(conn, turn, 1)
             now = self.clock()
             facts = CallFacts(id=0, call_sid=sid, turn=1, state=turn.state.to_dict(),
                               flow_name=turn.state.flow, flow_revision=turn.state.revision,
                               caller_phone=caller.get("phone"),
                               customer_id=caller.get("customer_id"))
-            with self._writes(db, reads, turn) as session:
-                events = turn_events(session, facts, turn.effects, now, self.settings)
-                stored = insert_call(session, {
-                    "call_sid": sid, "from_number": params.get("From", "")[:128],
-                    "to_number": params.get("To", "")[:128], "caller_phone": facts.caller_phone,
-                    "flow_name": facts.flow_name, "flow_revision": facts.flow_revision,
-                    "state": facts.state, "turn": 1, "last_twiml": response,
-                    "status": params.get("CallStatus", "in-progress"), "started_at": now,
-                    "updated_at": now, "events": events, "customer_id": facts.customer_id,
-                    **outcome_fields(facts, turn.effects, now, events)})
-                if not stored:  # Twilio retried the first request: answer as we did then
-                    session.rollback()
-                    return Reply(last_twiml(session, sid))
+            try:
+                with self._writes(db, conn, turn) as (writer, session):
+                    events = turn_events(session, facts, turn.effects, now, self.settings)
+                    if not insert_call(writer, {
+                            "call_sid": sid, "from_number": params.get("From", "")[:128],
+                            "to_number": params.get("To", "")[:128],
+                            "caller_phone": facts.caller_phone, "flow_name": facts.flow_name,
+                            "flow_revision": facts.flow_revision, "state": facts.state,
+                            "turn": 1, "last_twiml": response, "started_at": now,
+                            "status": params.get("CallStatus", "in-progress"),
+                            "updated_at": now, "events": events,
+                            "customer_id": facts.customer_id,
+                            **outcome_fields(facts, turn.effects, now, events)}):
+                        raise _Answered
+            except _Answered:  # Twilio retried the first request: answer as we did then
+                return Reply(last_twiml(conn, sid))
         arrived = ("call.arrived", {"call_sid": sid, "from": params.get("From", ""),
                                     "to": params.get("To", ""), "flow": flow.name,
                                     "caller": caller})
@@ -102,24 +110,24 @@ class CallService:
 
     def step(self, db: Database, params: Mapping[str, str], turn_no: int, on: str) -> Reply:
         """The caller answered turn `turn_no` (gather, dial, queue or record)."""
-        with db.autocommit() as reads:
-            call = load_call(reads, params["CallSid"])
+        with db.autocommit() as conn:
+            call = load_call(conn, params["CallSid"])
             if call is None:
                 raise FlowRuntimeError(f"Call {params['CallSid']} is unknown; its first webhook "
                                        "never reached us.")
             if turn_no != call.turn:
                 log.info("duplicate webhook replayed", extra={"turn": turn_no,
                                                               "current": call.turn})
-                return Reply(last_twiml(reads, call.call_sid))
+                return Reply(last_twiml(conn, call.call_sid))
             flow = self._flow_of(call.flow_name, call.flow_revision)
             state = CallState.from_dict(call.state)
             turn = engine.advance(flow, state, _event(on, params), self._world(flow))
-            return self._commit_turn(db, reads, call, turn)
+            return self._commit_turn(db, conn, call, turn)
 
     def queue_wait(self, db: Database, params: Mapping[str, str], turn_no: int) -> str:
         """Twilio's wait URL, requested again and again while the caller is in a queue."""
-        with db.autocommit() as reads:
-            call = load_call(reads, params["CallSid"])
+        with db.autocommit() as conn:
+            call = load_call(conn, params["CallSid"])
         state = CallState.from_dict(call.state) if call else None
         flow = self._flow_of(call.flow_name, call.flow_revision) if call else None
         step = flow.steps.get(state.step or "") if flow and state else None
@@ -180,35 +188,43 @@ class CallService:
 
     # ---- helpers ---------------------------------------------------------------------------------
 
-    def _commit_turn(self, db: Database, reads: Session, call: CallFacts, turn: Turn) -> Reply:
+    def _commit_turn(self, db: Database, conn: Connection, call: CallFacts,
+                     turn: Turn) -> Reply:
         """Store state and events only if this turn is still the current one (one UPDATE)."""
-        response, offered = self._render(reads, turn, call.turn + 1)
+        response, offered = self._render(conn, turn, call.turn + 1)
         now = self.clock()
-        with self._writes(db, reads, turn) as session:
-            events = turn_events(session, call, turn.effects, now, self.settings)
-            claimed = claim_turn(session, call, {
-                "state": turn.state.to_dict(), "last_twiml": response,
-                "flow_name": turn.state.flow, "flow_revision": turn.state.revision,
-                "updated_at": now, "events": events,
-                **outcome_fields(call, turn.effects, now, events)})
-            if not claimed:  # another process answered this turn first: give its answer
-                session.rollback()
-                return Reply(last_twiml(session, call.call_sid))
+        try:
+            with self._writes(db, conn, turn) as (writer, session):
+                events = turn_events(session, call, turn.effects, now, self.settings)
+                if not claim_turn(writer, call, {
+                        "state": turn.state.to_dict(), "last_twiml": response,
+                        "flow_name": turn.state.flow, "flow_revision": turn.state.revision,
+                        "updated_at": now, "events": events,
+                        **outcome_fields(call, turn.effects, now, events)}):
+                    raise _Answered
+        except _Answered:  # another process answered this turn first: give its answer
+            return Reply(last_twiml(conn, call.call_sid))
         return Reply(response, _live_events(call, turn, offered))
 
     @staticmethod
-    def _writes(db: Database, reads: Session, turn: Turn):
-        """Where a turn is written: by its one guarded statement in the autocommit session it
-        was read in, or in a transaction when it also writes other tables (all or nothing)."""
-        return db.session() if needs_transaction(turn.effects) else nullcontext(reads)
+    @contextmanager
+    def _writes(db: Database, conn: Connection, turn: Turn):
+        """Where a turn is written: by its one guarded statement on the autocommit connection it
+        was read on, or in a transaction (all or nothing) when it also writes other tables."""
+        if not needs_transaction(turn.effects):
+            yield conn, None
+            return
+        with db.session() as session:
+            yield session.connection(), session
 
-    def _render(self, session: Session, turn: Turn,
+    def _render(self, conn: Connection, turn: Turn,
                 answer_turn: int) -> tuple[str, dict[str, list[str]]]:
         """TwiML whose callbacks carry `answer_turn`, and which agents each queue rings."""
         offered: dict[str, list[str]] = {}
 
         def agents(queue: str):
-            found = list(self.agents(session, queue))
+            with Session(bind=conn) as session:
+                found = list(self.agents(session, queue))
             offered[queue] = [agent for agent, _ in found]
             return found
 
@@ -229,8 +245,9 @@ class CallService:
         return World(now=self.clock(), flows=self.registry.current().flows,
                      normalize_phone=lambda digits: typed_number(digits, region))
 
-    def _caller(self, session: Session, raw_from: str) -> dict:
-        profile = caller_profile(session, raw_from, self.settings.default_region).to_dict()
+    def _caller(self, conn: Connection, raw_from: str) -> dict:
+        with Session(bind=conn) as session:
+            profile = caller_profile(session, raw_from, self.settings.default_region).to_dict()
         if profile.get("phone"):
             profile["phone_spoken"] = spoken_number(profile["phone"],
                                                     self.settings.default_region)

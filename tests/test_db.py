@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, insert, select, text
 
 from ivr import migrate
 from ivr.all_models import metadata
@@ -17,8 +17,8 @@ from ivr.runtime import Runtime
 def autocommit_first(db, used: bool) -> None:
     """Use (and return to the pool) an autocommit connection, as webhooks do."""
     if used:
-        with db.autocommit() as session:
-            session.execute(text("SELECT 1"))
+        with db.autocommit() as conn:
+            conn.execute(text("SELECT 1"))
 
 
 @pytest.mark.parametrize("after_autocommit", [False, True])
@@ -51,12 +51,12 @@ def test_inner_savepoint_rolls_back_alone(db, after_autocommit):
 
 
 def test_autocommit_statements_commit_on_their_own(db):
-    with db.autocommit() as session:
-        session.add(FlowRevision(name="a", revision="1", path="a", content=b"", loaded_by="t"))
-        session.flush()
+    with db.autocommit() as conn:
+        conn.execute(insert(FlowRevision.__table__).values(
+            name="a", revision="1", path="a", content=b"", loaded_by="t"))
         with db.session() as other:  # visible at once: no COMMIT was needed
             assert other.scalars(select(FlowRevision.name)).all() == ["a"]
-        session.rollback()  # nothing to undo: the INSERT already stands
+        conn.rollback()  # nothing to undo: the INSERT already stands
     with db.session() as session:
         assert session.scalars(select(FlowRevision.name)).all() == ["a"]
 
@@ -109,8 +109,8 @@ def test_only_call_state_writes_may_skip_waiting_for_the_disk(settings, commit,
         pytest.skip("SQLite's durability is its WAL with synchronous=NORMAL, for every write")
     rt = Runtime(settings.with_(call_state_commit=commit))
     try:
-        with rt.db.autocommit() as session:  # webhooks' call rows (CALL_STATE_COMMIT)
-            assert session.execute(text("SHOW synchronous_commit")).scalar() == autocommit_sync
+        with rt.db.autocommit() as conn:  # webhooks' call rows (CALL_STATE_COMMIT)
+            assert conn.execute(text("SHOW synchronous_commit")).scalar() == autocommit_sync
         with rt.db.session() as session:     # recordings, tickets, call-backs: always durable
             assert session.execute(text("SHOW synchronous_commit")).scalar() == "on"
     finally:
