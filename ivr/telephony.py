@@ -11,13 +11,11 @@ transaction.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
-import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -35,6 +33,7 @@ from ivr.flows.phrases import phrase
 from ivr.flows.prompts import speak
 from ivr.flows.state import CallState, DialResult, Input, QueueResult, Recorded, World
 from ivr.flowstore import FlowRegistry
+from ivr.line_numbers import line_region, spoken_number, typed_number
 from ivr.models import Call
 from ivr.routing import free_agents
 from ivr.settings import Settings
@@ -254,25 +253,6 @@ class CallService:
         return profile
 
 
-@functools.lru_cache(maxsize=256)
-def line_region(numbers: tuple[str, ...], default: str) -> str:
-    """The country of a flow's line: its callers dial that country's numbers."""
-    if not numbers:
-        return default
-    return phonenumbers.region_code_for_number(phonenumbers.parse(numbers[0]))
-
-
-def typed_number(digits: str, region: str) -> str | None:
-    """A call-back number the caller typed, in E.164 (the line's own country), or None."""
-    try:
-        number = phonenumbers.parse(digits, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
 def _live_events(call: CallFacts, turn: Turn, offered: dict[str, list[str]]):
     """What dashboards and agents' screens hear about this turn."""
     caller = turn.state.caller
@@ -284,15 +264,6 @@ def _live_events(call: CallFacts, turn: Turn, offered: dict[str, list[str]]):
                                  "caller": caller})
                for queue, agents in offered.items() if agents]
     return events
-
-
-def spoken_number(e164: str, region: str) -> str:
-    """How to read a number back to a caller: national format at home, international abroad."""
-    number = phonenumbers.parse(e164)
-    home = phonenumbers.region_code_for_number(number) == region
-    fmt = phonenumbers.PhoneNumberFormat.NATIONAL if home else \
-        phonenumbers.PhoneNumberFormat.INTERNATIONAL
-    return phonenumbers.format_number(number, fmt)
 
 
 def _call(session: Session, sid: str) -> Call | None:

@@ -11,8 +11,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-import phonenumbers
-
 from ivr.flows import engine
 from ivr.flows.actions import (
     DialOut,
@@ -27,7 +25,7 @@ from ivr.flows.actions import (
 from ivr.flows.errors import FlowRuntimeError
 from ivr.flows.model import Ask, Callback, Connect, Flow, Menu, Voicemail
 from ivr.flows.state import CallState, DialResult, Input, QueueResult, Recorded, Start, World
-from ivr.telephony import typed_number
+from ivr.line_numbers import line_region, typed_number
 
 MAX_MOVES = 50                       # a longer walk is someone holding a key down
 MOVE = re.compile(r"^(?:[0-9*#]{0,20}|speech:.{1,200}|answered|no-answer|recorded)$")
@@ -83,8 +81,7 @@ def caller_of(setup: Setup) -> dict:
 
 def walk(flow: Flow, flows: Mapping[str, Flow], setup: Setup, moves: Sequence[str]) -> Walk:
     """Run the flow from the start and apply each move in turn, collecting what is heard."""
-    region = (phonenumbers.region_code_for_number(phonenumbers.parse(flow.numbers[0]))
-              if flow.numbers else "JP")
+    region = line_region(flow.numbers, "JP")
     world = World(now=setup.at, flows=flows,
                   normalize_phone=lambda digits: typed_number(digits, region))
     language = setup.language if setup.language in flow.languages else flow.language
