@@ -148,7 +148,8 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 5, options: st
     # request of each process fails (callers hear safe TwiML) and SQLAlchemy then replaces the
     # whole pool, so connections recover by themselves.
     return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size,
-                         pool_timeout=5, pool_recycle=1800, connect_args=connect_args, **engine_options)
+                         pool_timeout=5, pool_recycle=1800, connect_args=connect_args,
+                         **engine_options)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

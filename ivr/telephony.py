@@ -54,7 +54,7 @@ class Reply:
 
 
 class _Answered(Exception):
-    """This turn was answered already (a retry, or another process first): undo, replay."""
+    """This turn was answered already (a retry, or another process first): undo it."""
 
 
 class CallService:
@@ -86,22 +86,15 @@ class CallService:
                               flow_name=turn.state.flow, flow_revision=turn.state.revision,
                               caller_phone=caller.get("phone"),
                               customer_id=caller.get("customer_id"))
-            try:
-                with self._writes(db, conn, turn) as (writer, session):
-                    events = turn_events(session, facts, turn.effects, now, self.settings)
-                    if not insert_call(writer, {
-                            "call_sid": sid, "from_number": params.get("From", "")[:128],
-                            "to_number": params.get("To", "")[:128],
-                            "caller_phone": facts.caller_phone, "flow_name": facts.flow_name,
-                            "flow_revision": facts.flow_revision, "state": facts.state,
-                            "turn": 1, "last_twiml": response, "started_at": now,
-                            "status": params.get("CallStatus", "in-progress"),
-                            "updated_at": now, "events": events,
-                            "customer_id": facts.customer_id,
-                            **outcome_fields(facts, turn.effects, now, events)}):
-                        raise _Answered
-            except _Answered:  # Twilio retried the first request: answer as we did then
-                return Reply(last_twiml(conn, sid))
+            row = {"call_sid": sid, "from_number": params.get("From", "")[:128],
+                   "to_number": params.get("To", "")[:128], "caller_phone": facts.caller_phone,
+                   "flow_name": facts.flow_name, "flow_revision": facts.flow_revision,
+                   "state": facts.state, "turn": 1, "last_twiml": response, "started_at": now,
+                   "status": params.get("CallStatus", "in-progress"), "updated_at": now,
+                   "customer_id": facts.customer_id}
+            if not self._store(db, conn, facts, turn, now,
+                               lambda writer, fields: insert_call(writer, {**row, **fields})):
+                return Reply(last_twiml(conn, sid))  # Twilio retried the first request
         arrived = ("call.arrived", {"call_sid": sid, "from": params.get("From", ""),
                                     "to": params.get("To", ""), "flow": flow.name,
                                     "caller": caller})
@@ -192,18 +185,27 @@ class CallService:
         """Store state and events only if this turn is still the current one (one UPDATE)."""
         response, offered = self._render(conn, turn, call.turn + 1)
         now = self.clock()
+        row = {"state": turn.state.to_dict(), "last_twiml": response,
+               "flow_name": turn.state.flow, "flow_revision": turn.state.revision,
+               "updated_at": now}
+        if not self._store(db, conn, call, turn, now,
+                           lambda writer, fields: claim_turn(writer, call, {**row, **fields})):
+            return Reply(last_twiml(conn, call.call_sid))  # another process answered first
+        return Reply(response, _live_events(call, turn, offered))
+
+    def _store(self, db: Database, conn: Connection, call: CallFacts, turn: Turn,
+               now: dt.datetime, write: Callable[[Connection, dict], bool]) -> bool:
+        """Write a turn's call row (`write` gets its events and outcome fields) with its other
+        effects; False, with nothing of it kept, when the turn was answered already."""
         try:
             with self._writes(db, conn, turn) as (writer, session):
                 events = turn_events(session, call, turn.effects, now, self.settings)
-                if not claim_turn(writer, call, {
-                        "state": turn.state.to_dict(), "last_twiml": response,
-                        "flow_name": turn.state.flow, "flow_revision": turn.state.revision,
-                        "updated_at": now, "events": events,
-                        **outcome_fields(call, turn.effects, now, events)}):
-                    raise _Answered
-        except _Answered:  # another process answered this turn first: give its answer
-            return Reply(last_twiml(conn, call.call_sid))
-        return Reply(response, _live_events(call, turn, offered))
+                if not write(writer, {"events": events,
+                                      **outcome_fields(call, turn.effects, now, events)}):
+                    raise _Answered  # undoes a transactional turn's other writes
+        except _Answered:
+            return False
+        return True
 
     @staticmethod
     @contextmanager

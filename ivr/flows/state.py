@@ -25,7 +25,7 @@ class CallState:
     ended: bool = False
 
     def to_dict(self) -> dict:
-        """Plain data for JSON; a shallow copy, as the values already are (asdict's deep copy is slow)."""
+        """Plain data for JSON; shallow, as the values already are (asdict deep-copies, slowly)."""
         data = {name: getattr(self, name) for name in self.__dataclass_fields__}
         data["vars"], data["caller"] = dict(self.vars), dict(self.caller)
         return data
