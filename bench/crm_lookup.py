@@ -23,10 +23,10 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from core.db import Base, Database
 from crm_link.customers import lookup
 from crm_link.models import Customer, Identity
 from crm_link.phones import parse_phone
-from ivr.db import Base, Database
 
 TABLES = [Customer.__table__, Identity.__table__]
 BATCH = 50_000

@@ -22,7 +22,7 @@ from pathlib import Path
 import requests
 
 from bench.processes import ADMIN_URL, free_port, fresh_database, wait_for
-from ivr import migrate
+from core import migrate
 from ivr.simulator import signed_headers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +39,7 @@ def database(kind: str, tmp: Path) -> str:
 
 def start(app: str, port: int, env: dict) -> subprocess.Popen:
     process = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--config",
-                                "python:ivr.gunicorn_conf", app], cwd=ROOT,
+                                "python:core.gunicorn_conf", app], cwd=ROOT,
                                env={**env, "PORT": str(port)}, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     try:
@@ -81,7 +81,7 @@ def main() -> None:
            "PUBLIC_BASE_URL": f"http://127.0.0.1:{ours_port}", "FLOWS_DIR": str(ROOT / "bench" / "flows"),
            "IVR_DATA_DIR": str(tmp), "LOG_LEVEL": "WARNING", "WEB_CONCURRENCY": "2",
            "CALL_STATE_COMMIT": args.call_state_commit}
-    ours = start('ivr.app:create_app()', ours_port, env)
+    ours = start('core.web.app:create_app()', ours_port, env)
     bare = start("bench.bare_app:app", bare_port, {**env, "PYTHONPATH": str(ROOT)})
     results = {"ours: call arrives (/twilio/voice)": [], "ours: menu key (/twilio/step)": [],
                "bare Flask, fixed TwiML": []}

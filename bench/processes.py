@@ -13,7 +13,7 @@ from pathlib import Path
 import requests
 from sqlalchemy import create_engine, text
 
-from ivr import migrate
+from core import migrate
 
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

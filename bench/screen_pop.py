@@ -36,10 +36,10 @@ from playwright.sync_api import sync_playwright
 
 from bench.load import FLOWS, ROOT, percentile
 from bench.processes import free_port, fresh_database, wait_for
+from core.accounts import create_user
+from core.db import Database
 from crm_link.contacts import record_contact
 from crm_link.directory import Contact
-from desk.accounts import create_user
-from ivr.db import Database
 from ivr.simulator import Script, Twilio
 from tests.support.browser import CHROMIUM_ARGS
 
@@ -82,8 +82,8 @@ class Web:
                "LOG_LEVEL": "WARNING"}
         self.log = open(workdir / f"gunicorn-{self.port}.log", "wb")
         self.process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "--config", "python:ivr.gunicorn_conf",
-             "ivr.app:create_app()"], cwd=ROOT, env=env, stdout=self.log,
+            [str(Path(sys.executable).parent / "gunicorn"), "--config", "python:core.gunicorn_conf",
+             "core.web.app:create_app()"], cwd=ROOT, env=env, stdout=self.log,
             stderr=subprocess.STDOUT, start_new_session=True)
         wait_for(f"{self.base}/readyz", process=self.process)
 

@@ -24,7 +24,7 @@ from rq import Queue, Worker
 from sqlalchemy import delete, func, select, update
 
 from bench.processes import ADMIN_URL, fresh_database, ko_model_path
-from ivr.db import Database, utcnow
+from core.db import Database, utcnow
 from ivr.demo import SAMPLE, SampleRecordings
 from transcription import jobs
 from voicemail import recordings

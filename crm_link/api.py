@@ -13,6 +13,8 @@ from flask import Blueprint, Response, jsonify, request, send_file, stream_with_
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from core.web import runtime
+from core.web.auth import bearer_ok
 from crm_link import customers, inbound, merges, payloads, reports, tickets
 from crm_link.attachments import AttachmentStore
 from crm_link.contacts import file_contact
@@ -28,8 +30,6 @@ from crm_link.identities import identity_key
 from crm_link.mail import parse_email
 from crm_link.openapi import document
 from crm_link.phones import parse_phone
-from ivr.web import runtime
-from ivr.web.auth import bearer_ok
 
 bp = Blueprint("crm_link", __name__, url_prefix="/api")
 EMAIL_MAX_BYTES = 25 * 1024 * 1024

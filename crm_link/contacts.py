@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.db import Database, utcnow
 from crm_link.customers import attach_identities, flag_duplicates, owners_of
 from crm_link.directory import Contact, ContactResult, TimelineEntry
 from crm_link.errors import InvalidInput, NotFound
@@ -16,7 +17,6 @@ from crm_link.models import CHANNELS, DIRECTIONS, Customer, Interaction
 from crm_link.phones import check_region, parse_phone
 from crm_link.threads import choose_ticket, touch_ticket
 from crm_link.tickets import entry_of
-from ivr.db import Database, utcnow
 
 MAX_EXTERNAL_ID = 255
 

@@ -7,12 +7,12 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from core.db import utcnow
 from crm_link.directory import CallerProfile, CustomerView, IdentityView, Match
 from crm_link.errors import IdentityConflict, InvalidInput, NotFound
 from crm_link.identities import IdentityKey, identity_key
 from crm_link.models import OPEN_STATUSES, Customer, DuplicateFlag, Identity, Ticket
 from crm_link.phones import check_region, parse_phone
-from ivr.db import utcnow
 
 LIST_FIELDS = (("phones", "phone"), ("emails", "email"), ("member_ids", "member_id"))
 

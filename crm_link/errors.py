@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from core.errors import AppError
 
-class CrmError(Exception):
+
+class CrmError(AppError):
     """Base of crm_link's errors; messages are sentences naming the offending value."""
 
     field: str | None = None

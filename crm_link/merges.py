@@ -13,10 +13,10 @@ from __future__ import annotations
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from core.db import utcnow
 from crm_link.directory import MergeResult
 from crm_link.errors import MergeError, NotFound
 from crm_link.models import Customer, CustomerMerge, DuplicateFlag, Identity, Interaction, Ticket
-from ivr.db import utcnow
 
 
 def merge_customers(session: Session, survivor_id: int, other_id: int, *,

@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ivr.db import Base, JSONType, UTCDateTime, utcnow
+from core.db import Base, JSONType, UTCDateTime, utcnow
 
 STATUSES = ("new", "open", "pending", "solved", "closed")
 OPEN_STATUSES = ("new", "open", "pending")

@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
+from core.db import utcnow
 from crm_link.directory import TicketView, TimelineEntry, TimelinePage
 from crm_link.errors import InvalidInput, NotFound
 from crm_link.models import OPEN_STATUSES, PRIORITIES, STATUSES, Customer, Interaction, Ticket
-from ivr.db import utcnow
 
 MAX_PAGE = 500
 UNASSIGNED = "none"

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
+from core.accounts import User
+from core.db import utcnow
 from crm_link.models import OPEN_STATUSES, Interaction, Ticket
-from desk.accounts import User
 from desk.assignment_rules import Rules, TicketFacts
-from ivr.db import utcnow
 from ivr.models import Call
 
 log = logging.getLogger("desk.assignment")

@@ -26,11 +26,11 @@ from dataclasses import dataclass
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.accounts import User
+from core.events import Events
 from crm_link.models import OPEN_STATUSES, Ticket
-from desk.accounts import User
 from desk.assignment import CHANGES, assign_ticket, assign_waiting
 from desk.assignment_rules import RulesFile
-from ivr.events import Events
 
 log = logging.getLogger("desk.assignment")
 

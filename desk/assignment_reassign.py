@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from core.accounts import User, get_user
+from core.db import utcnow
 from crm_link.models import Interaction, Ticket
-from desk.accounts import User, get_user
 from desk.assignment import lock_assignments, note_change
 from desk.errors import DeskError
-from ivr.db import utcnow
 
 
 class AssignmentError(DeskError):

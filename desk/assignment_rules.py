@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.accounts import QUEUE, ROLES, USERNAME
 from crm_link.models import CHANNELS
-from desk.accounts import QUEUE, ROLES, USERNAME
 from desk.errors import ConfigFileError
 from ivr.flows import yamlsrc
 from ivr.flows.errors import FlowError, Problem

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, redirect, request
 
-from desk import assignment_hook
-from desk.accounts import User
-from desk.assignment import team_overview
-from desk.assignment_reassign import AlreadyTaken, NotAllowed, TicketNotFound, reassign
-from desk.errors import DeskError, UnknownUser
-from desk.security import (
+from core.accounts import User
+from core.errors import AppError, UnknownUser
+from core.web import runtime
+from core.web.security import (
     current_user,
     login_required,
     protect_pages,
@@ -18,7 +16,9 @@ from desk.security import (
     safe_next,
     wants_json,
 )
-from ivr.web import runtime
+from desk import assignment_hook
+from desk.assignment import team_overview
+from desk.assignment_reassign import AlreadyTaken, NotAllowed, TicketNotFound, reassign
 
 bp = protect_pages(Blueprint("desk_assignment", __name__))
 STATUS = {TicketNotFound: 404, NotAllowed: 403, AlreadyTaken: 409, UnknownUser: 400}
@@ -34,7 +34,7 @@ def assign(ticket_id: int):
         with runtime().db.session() as session:
             move = reassign(session, ticket_id, username, session.get(User, actor.id),
                             runtime().clock())
-    except DeskError as exc:
+    except AppError as exc:
         status = STATUS.get(type(exc), 400)
         if wants_json():
             return jsonify(error=str(exc)), status

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
 
-from desk import accounts, i18n
-from desk.errors import DeskError
-from desk.security import (
+from core import accounts
+from core.db import utcnow
+from core.errors import AppError
+from core.web import i18n, runtime
+from core.web.security import (
     csrf,
     current_user,
     end_session,
@@ -16,8 +18,6 @@ from desk.security import (
     start_session,
     wants_json,
 )
-from ivr.db import utcnow
-from ivr.web import runtime
 
 # Templates and the stylesheet of every desk page live with this blueprint, which is always
 # registered; its template globals (t, csrf_token, current_user) serve the other desk pages too.
@@ -79,7 +79,7 @@ def set_language():
             with runtime().db.session() as db:
                 accounts.set_language(db.get(accounts.User, user.id), language)
             user.language = language
-    except DeskError as exc:
+    except AppError as exc:
         return _bad_request(exc)
     if wants_json():
         return jsonify(language=language)
@@ -95,7 +95,7 @@ def set_presence():
         with runtime().db.session() as db:
             row = db.get(accounts.User, user.id)
             accounts.set_presence(row, _field("presence"), utcnow())
-    except DeskError as exc:
+    except AppError as exc:
         return _bad_request(exc)
     user.presence, user.presence_changed_at = row.presence, row.presence_changed_at
     if wants_json():
@@ -111,7 +111,7 @@ def _field(name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _bad_request(exc: DeskError):
+def _bad_request(exc: AppError):
     if wants_json():
         return jsonify(error=str(exc)), 400
     return str(exc), 400, {"Content-Type": "text/plain; charset=utf-8"}

@@ -12,7 +12,7 @@ import time
 
 import redis
 
-from ivr.events import Events
+from core.events import Events
 
 VIEWING_TTL_SECONDS = 30     # browsers refresh every 10 s
 REPLYING_TTL_SECONDS = 20    # refreshed while the agent types; a pause this long ends it

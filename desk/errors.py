@@ -1,26 +1,15 @@
 """The desk package's exceptions: every error it raises derives from DeskError."""
 
-from ivr.errors import IvrError
+from core.errors import AppError
 from ivr.flows.errors import Problem
 
 
-class DeskError(IvrError):
-    """Base of the desk package's errors; messages are sentences naming the offending value.
-
-    It derives from IvrError so the `ivr` CLI shows it as one line with exit status 1.
-    """
+class DeskError(AppError):
+    """Base of the desk package's errors; messages are sentences naming the offending value."""
 
 
-class InvalidValue(DeskError):
-    """A field was given a value outside what the account model allows."""
-
-
-class DuplicateUser(DeskError):
-    """A username is already taken (usernames compare case-insensitively)."""
-
-
-class UnknownUser(DeskError):
-    """No account exists under the given username."""
+class InvalidChoice(DeskError):
+    """A folder, channel or similar choice is not one the desk offers."""
 
 
 class ConfigFileError(DeskError):

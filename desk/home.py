@@ -6,15 +6,15 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 
+from core.web import runtime
+from core.web.i18n import current_language
+from core.web.security import current_user, login_required, protect_pages, wants_json
+from core.web.sse import stream
 from crm_link.errors import CrmError, IdentityConflict
 from desk import inbox, screenpop
 from desk import texts as _texts  # noqa: F401 -- registers the desk's messages
-from desk.errors import InvalidValue
-from desk.i18n import current_language
+from desk.errors import InvalidChoice
 from desk.live import SubscribedEvents
-from desk.security import current_user, login_required, protect_pages, wants_json
-from ivr.web import runtime
-from ivr.web.sse import stream
 
 bp = protect_pages(Blueprint("desk", __name__))
 bp.add_app_template_global(inbox.waited_text, "waited_text")
@@ -49,7 +49,7 @@ def home():
             rows = inbox.list_folder(db, folder, user.id, channel=channel, now=rt.clock(),
                                      thresholds=thresholds)
             counts = inbox.counts(db, user.id)
-    except InvalidValue as exc:
+    except InvalidChoice as exc:
         return str(exc), 400, {"Content-Type": "text/plain; charset=utf-8"}
     return render_template("desk/home.html", rows=rows, counts=counts, folder=folder,
                            channel=channel, folders=inbox.FOLDERS, channels=inbox.CHANNELS)

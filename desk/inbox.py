@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crm_link.models import CHANNELS, OPEN_STATUSES, Customer, Interaction, Ticket
-from desk.errors import InvalidValue
+from desk.errors import InvalidChoice
 
 FOLDERS = ("unassigned", "mine", "pending", "solved")
 PAGE = 100
@@ -63,7 +63,7 @@ def folder_filter(folder: str, user_id: int):
         "solved": (mine, Ticket.status.in_(("solved", "closed"))),
     }
     if folder not in clauses:
-        raise InvalidValue(f"{folder!r} is not an inbox folder ({', '.join(FOLDERS)}).")
+        raise InvalidChoice(f"{folder!r} is not an inbox folder ({', '.join(FOLDERS)}).")
     return clauses[folder]
 
 
@@ -71,7 +71,7 @@ def list_folder(session: Session, folder: str, user_id: int, *, channel: str | N
                 now: dt.datetime, thresholds: Thresholds) -> list[Row]:
     """A folder's tickets, the longest-waiting customer first (never-written ones last)."""
     if channel and channel not in CHANNELS:
-        raise InvalidValue(f"{channel!r} is not a channel ({', '.join(CHANNELS)}).")
+        raise InvalidChoice(f"{channel!r} is not a channel ({', '.join(CHANNELS)}).")
     last_in = (select(Interaction.ticket_id, func.max(Interaction.at).label("at"))
                .where(Interaction.direction == "inbound").group_by(Interaction.ticket_id)
                .subquery())

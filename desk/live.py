@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from ivr.events import Events
+from core.events import Events
 
 
 class SubscribedEvents(Events):

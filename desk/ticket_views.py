@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 
+from core.web import runtime
+from core.web.security import current_user, login_required, protect_pages, wants_json
 from crm_link.errors import CrmError, NotFound
 from desk import texts as _texts  # noqa: F401 -- registers the desk's messages
 from desk import ticket_work
@@ -12,8 +14,6 @@ from desk.assignment_reassign import AlreadyTaken, AssignmentError, NotAllowed, 
 from desk.collision import ReplyCollision, TicketPresence
 from desk.mailer import MailError, MailNotConfigured, mailer_for
 from desk.reply_templates import TemplateError, load_templates
-from desk.security import current_user, login_required, protect_pages, wants_json
-from ivr.web import runtime
 
 bp = protect_pages(Blueprint("desk_tickets", __name__, url_prefix="/desk/tickets"))
 PRESENCE_STATES = ("viewing", "replying", "idle", "leave")

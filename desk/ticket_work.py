@@ -15,12 +15,12 @@ from email.utils import make_msgid, parseaddr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.accounts import User, list_agents
 from crm_link.customers import get_customer
 from crm_link.errors import InvalidInput
 from crm_link.models import Interaction, Ticket
 from crm_link.threads import touch_ticket
 from crm_link.tickets import KEEP, get_ticket, update_ticket
-from desk.accounts import User, list_agents
 from desk.assignment_reassign import reassign, release
 from desk.mailer import OutboundMail, build_message
 from desk.reply_templates import ReplyTemplate, fill, values_for

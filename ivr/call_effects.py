@@ -12,12 +12,12 @@ from collections.abc import Mapping, Sequence
 
 from sqlalchemy.orm import Session
 
+from core.settings import Settings
 from crm_link.contacts import record_contact
 from crm_link.directory import Contact
 from ivr.call_rows import CallFacts
 from ivr.flows.actions import BookCallback, DiscardTake, Effect, Note
 from ivr.models import Call
-from ivr.settings import Settings
 from voicemail import recordings
 
 FINAL_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}

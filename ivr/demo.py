@@ -24,11 +24,11 @@ from pathlib import Path
 import requests
 from sqlalchemy import select
 
+from core.accounts import create_user, find_user
+from core.db import Database
+from core.settings import Settings
 from crm_link.contacts import record_contact
 from crm_link.directory import Contact
-from desk.accounts import create_user, find_user
-from ivr.db import Database
-from ivr.settings import Settings
 from ivr.simulator import Script, Twilio, http_transport
 from voicemail.models import Recording
 

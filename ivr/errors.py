@@ -1,9 +1,7 @@
-"""The ivr package's exceptions: every error this package raises derives from IvrError."""
+"""The ivr package's exceptions: every error the telephony feature raises derives from IvrError."""
+
+from core.errors import AppError
 
 
-class IvrError(Exception):
+class IvrError(AppError):
     """Base of the ivr package's errors; messages are sentences naming the offending value."""
-
-
-class ConfigError(IvrError):
-    """The environment does not describe a runnable configuration."""

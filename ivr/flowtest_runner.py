@@ -16,19 +16,19 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from core import migrate
+from core.runtime import Runtime
+from core.settings import Settings
+from core.web.app import create_app
 from crm_link.contacts import record_contact
 from crm_link.customers import create_customer
 from crm_link.directory import Contact
-from ivr import migrate
-from ivr.app import create_app
 from ivr.errors import IvrError
 from ivr.flows.errors import FlowError, Problem
 from ivr.flows.flowtests import Coverage, Heard, ScriptedCall, coverage, parse_file, verdict
 from ivr.flows.folder import FLOW_SUFFIXES, load_folder
 from ivr.flows.model import Flow
 from ivr.models import Call
-from ivr.runtime import Runtime
-from ivr.settings import Settings
 from ivr.simulate_call import UNCLAIMED, parse_time
 from ivr.simulator import Script, Twilio, flask_transport
 

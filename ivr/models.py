@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ivr.db import Base, JSONType, UTCDateTime, utcnow
+from core.db import Base, JSONType, UTCDateTime, utcnow
 
 
 class Call(Base):

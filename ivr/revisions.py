@@ -7,7 +7,7 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from ivr.db import Database
+from core.db import Database
 from ivr.flows.model import Flow
 from ivr.models import FlowRevision
 

@@ -10,7 +10,7 @@ import re
 
 from sqlalchemy.orm import Session
 
-from desk.accounts import list_agents
+from core.accounts import list_agents
 
 CLIENT_IDENTITY = re.compile(r"^[A-Za-z0-9_]{1,121}$")
 MAX_RINGING = 10  # Twilio rings at most ten nouns of one <Dial> at once

@@ -11,15 +11,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from ivr import migrate
-from ivr.app import create_app
+from core import migrate
+from core.runtime import Runtime
+from core.settings import Settings
+from core.web.app import create_app
 from ivr.errors import IvrError
 from ivr.flows.errors import FlowError
 from ivr.flows.folder import FlowSet, flow_files, media_files, read_flow
 from ivr.flows.model import Flow
 from ivr.models import Call
-from ivr.runtime import Runtime
-from ivr.settings import Settings
 from ivr.simulator import CallResult, Script, Twilio, flask_transport
 
 UNCLAIMED = "+10000000000"  # any number no flow claims reaches the default flow

@@ -20,11 +20,12 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from core.db import Database
+from core.settings import Settings
 from crm_link.customers import caller_profile
 from ivr import twiml
 from ivr.call_effects import finish_call, needs_transaction, outcome_fields, turn_events
 from ivr.call_rows import CallFacts, claim_turn, insert_call, last_twiml, load_call
-from ivr.db import Database
 from ivr.flows import engine
 from ivr.flows.actions import RecordMessage, Turn
 from ivr.flows.errors import FlowRuntimeError
@@ -36,7 +37,6 @@ from ivr.flowstore import FlowRegistry
 from ivr.line_numbers import line_region, spoken_number, typed_number
 from ivr.models import Call
 from ivr.routing import free_agents
-from ivr.settings import Settings
 
 log = logging.getLogger("ivr.calls")
 

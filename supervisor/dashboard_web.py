@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
 import supervisor.texts_dashboard  # noqa: F401 -- registers the pages' texts
+from core.events import KINDS
+from core.web import runtime
+from core.web.i18n import t
+from core.web.security import protect_pages, role_required
+from core.web.sse import stream
 from crm_link.models import CHANNELS
-from desk.i18n import t
-from desk.security import protect_pages, role_required
-from ivr.events import KINDS
-from ivr.web import runtime
-from ivr.web.sse import stream
 from supervisor import reports
 from supervisor.charts import bar_chart
 from supervisor.csv_export import to_csv

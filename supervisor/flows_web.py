@@ -7,13 +7,13 @@ import datetime as dt
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from markupsafe import Markup
 
-from desk.security import protect_pages, role_required
+from core.web import runtime
+from core.web.security import protect_pages, role_required
 from ivr import flowgraph_render
 from ivr.errors import IvrError
 from ivr.flows import graph
 from ivr.flows.lint import lint
 from ivr.flows.model import Flow
-from ivr.web import runtime
 from supervisor import flows_preview, flows_revisions, texts_flows
 
 texts_flows.register()

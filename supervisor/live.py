@@ -27,8 +27,8 @@ from rq import Queue
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from core.accounts import PRESENCES, User
 from crm_link.models import Ticket
-from desk.accounts import PRESENCES, User
 from ivr.models import Call
 from transcription.jobs import QUEUE as TRANSCRIPTION_QUEUE
 from voicemail.models import Recording

@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from core.accounts import User
 from crm_link.models import CHANNELS, Interaction, Ticket
-from desk.accounts import User
 from ivr.models import Call
 from supervisor.reports_periods import Bucket, Period
 

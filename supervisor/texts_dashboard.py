@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desk.i18n import add_messages
+from core.web.i18n import add_messages
 
 JA = {
     "dash.nav.live": "ライブ状況",

@@ -1,8 +1,8 @@
-"""Texts of the supervisor flow pages, in Japanese and English (desk.i18n catalog)."""
+"""Texts of the supervisor flow pages, in Japanese and English (core.web.i18n catalog)."""
 
 from __future__ import annotations
 
-from desk.i18n import add_messages
+from core.web.i18n import add_messages
 
 MESSAGES = {
     "ja": {

@@ -21,13 +21,14 @@ from playwright.sync_api import sync_playwright
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from desk import accounts, assignment_hook
-from ivr.all_models import metadata
-from ivr.app import create_app
-from ivr.db import Database
-from ivr.redis_conn import EmbeddedRedis
-from ivr.runtime import Runtime
-from ivr.settings import Settings
+from core import accounts
+from core.db import Database
+from core.models import metadata
+from core.redis_conn import EmbeddedRedis
+from core.runtime import Runtime
+from core.settings import Settings
+from core.web.app import create_app
+from desk import assignment_hook
 from ivr.simulator import Twilio, flask_transport
 from tests.desk.desk_helpers import FAST_HASHER, PASSWORD
 from tests.support.browser import CHROMIUM_ARGS, LiveServer, chromium_path

@@ -11,7 +11,7 @@ import redis as redis_lib
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from ivr.events import BackgroundEvents, Events
+from core.events import BackgroundEvents, Events
 from tests.support.listener import Listener
 
 
@@ -48,7 +48,7 @@ def test_events_reach_listeners_in_the_order_published(redis):
 def test_a_hung_redis_never_holds_up_the_publisher(silent_redis, caplog):
     publisher = BackgroundEvents(lambda: Events(silent_redis), capacity=3)
     started = time.monotonic()
-    with caplog.at_level(logging.WARNING, logger="ivr.events"):
+    with caplog.at_level(logging.WARNING, logger="core.events"):
         for number in range(6):  # one in the thread's hands, three waiting, two dropped
             publisher.publish("call.ended", call_sid=f"CA{number}")
         handed_over = time.monotonic() - started

@@ -158,8 +158,8 @@ def test_production_refuses_to_start_without_secrets(tmp_path, command):
 
 
 def test_gunicorn_app_factory_refuses_without_secrets(monkeypatch):
-    from ivr.app import create_app
-    from ivr.errors import ConfigError
+    from core.errors import ConfigError
+    from core.web.app import create_app
     for name in ("IVR_ENV", "TWILIO_AUTH_TOKEN", "TWILIO_ACCOUNT_SID", "API_TOKEN", "SECRET_KEY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("API_TOKEN", "x")

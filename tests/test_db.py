@@ -7,11 +7,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, insert, select, text
 
-from ivr import migrate
-from ivr.all_models import metadata
-from ivr.db import Database, utcnow
+from core import migrate
+from core.db import Database, utcnow
+from core.models import metadata
+from core.runtime import Runtime
 from ivr.models import FlowRevision
-from ivr.runtime import Runtime
 
 
 def autocommit_first(db, used: bool) -> None:

@@ -16,12 +16,12 @@ from rq import Queue
 from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
+from core import migrate
+from core.redis_conn import EmbeddedRedis
+from core.runtime import Runtime
+from core.web.app import create_app
 from crm_link.models import Interaction
-from ivr import migrate
-from ivr.app import create_app
 from ivr.models import Call
-from ivr.redis_conn import EmbeddedRedis
-from ivr.runtime import Runtime
 from ivr.simulator import Script, Twilio, flask_transport
 from tests.conftest import PUBLIC_BASE_URL, TWILIO_SID, TWILIO_TOKEN
 from tests.support.fake_twilio_media import FakeTwilioMedia

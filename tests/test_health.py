@@ -1,7 +1,7 @@
 """Liveness and readiness probes report real dependency state as JSON."""
 
-from ivr.app import create_app
-from ivr.runtime import Runtime
+from core.runtime import Runtime
+from core.web.app import create_app
 
 
 def test_healthz_is_alive(client):

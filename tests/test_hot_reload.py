@@ -4,9 +4,9 @@ import logging
 
 from sqlalchemy import select
 
-from ivr.app import create_app
+from core.runtime import Runtime
+from core.web.app import create_app
 from ivr.models import Call, FlowRevision
-from ivr.runtime import Runtime
 from ivr.simulator import Script, Twilio, flask_transport
 from tests.conftest import PUBLIC_BASE_URL, TWILIO_SID, TWILIO_TOKEN
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from core.accounts import find_user
 from crm_link.customers import create_customer
-from desk.accounts import find_user
 from ivr.models import Call
 from ivr.simulator import Script
 from tests.conftest import PUBLIC_BASE_URL

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from ivr.errors import ConfigError
-from ivr.settings import Settings
+from core.errors import ConfigError
+from core.settings import Settings
 
 SECRETS = {"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "tok", "API_TOKEN": "api",
            "SECRET_KEY": "key"}
@@ -27,7 +27,7 @@ def test_defaults_on_a_fresh_machine(tmp_path):
     ("postgres://u:p@db.example:5432/app", "postgresql+psycopg://u:p@db.example:5432/app"),
     ("postgresql://u@h/app", "postgresql+psycopg://u@h/app"),
     ("postgresql+psycopg://u@h/app", "postgresql+psycopg://u@h/app"),
-    ("sqlite:////srv/ivr.db", "sqlite:////srv/ivr.db"),
+    ("sqlite:////srv/core.db", "sqlite:////srv/core.db"),
 ])
 def test_database_url_accepts_paas_style(raw, expected):
     env = {**SECRETS, "DATABASE_URL": raw}

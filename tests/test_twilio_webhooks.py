@@ -5,9 +5,9 @@ import xml.etree.ElementTree as ET
 import pytest
 from sqlalchemy import func, select
 
-from ivr.app import create_app
+from core.runtime import Runtime
+from core.web.app import create_app
 from ivr.models import Call
-from ivr.runtime import Runtime
 from ivr.simulator import Script, Twilio, flask_transport, signed_headers
 from tests.conftest import PUBLIC_BASE_URL, TWILIO_SID, TWILIO_TOKEN
 from tests.twiml_check import validate

@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 import os
 
-from ivr.db import Database
-from ivr.settings import Settings
+from core.db import Database
+from core.settings import Settings
 from transcription.errors import TranscriptionError
 from transcription.recognizer import ModelCache
 from voicemail.storage import LocalStorage, RecordingStorage

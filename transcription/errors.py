@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from core.errors import AppError
 
-class TranscriptionError(Exception):
+
+class TranscriptionError(AppError):
     """Base of the package's errors; the message is a sentence an agent can read on a ticket."""
 
     permanent: bool = True

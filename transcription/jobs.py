@@ -15,9 +15,9 @@ from pathlib import Path
 from rq import Queue, Retry, get_current_job
 from sqlalchemy import select
 
+from core.db import utcnow
+from core.events import Events
 from crm_link.contacts import update_interaction
-from ivr.db import utcnow
-from ivr.events import Events
 from transcription import context
 from transcription.download import DownloadPolicy, download_recording
 from transcription.errors import is_permanent

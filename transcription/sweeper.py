@@ -19,8 +19,8 @@ from rq.job import Job, JobStatus
 from rq.registry import FailedJobRegistry, StartedJobRegistry
 from sqlalchemy import func, select
 
+from core.db import Database
 from crm_link.contacts import update_interaction
-from ivr.db import Database
 from transcription import jobs
 from voicemail.models import Recording
 

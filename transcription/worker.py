@@ -13,7 +13,7 @@ import threading
 from redis import Redis
 from rq import Queue, Worker
 
-from ivr.settings import Settings
+from core.settings import Settings
 from transcription import context, jobs, sweeper
 
 log = logging.getLogger("transcription")

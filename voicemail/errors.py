@@ -1,7 +1,7 @@
 """The voicemail package's exceptions; every error it raises derives from VoicemailError."""
 
-from ivr.errors import IvrError
+from core.errors import AppError
 
 
-class VoicemailError(IvrError):
+class VoicemailError(AppError):
     """A recording or mailbox request cannot be carried out; the message says why."""

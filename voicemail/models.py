@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ivr.db import Base, JSONType, UTCDateTime, utcnow
+from core.db import Base, JSONType, UTCDateTime, utcnow
 
 # pending: waiting for (or in) a transcription job; transcribed and failed are final;
 # discarded: the caller re-recorded; deleted: audio removed (retention or a person's request).

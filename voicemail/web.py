@@ -7,9 +7,9 @@ import logging
 from flask import Blueprint, abort, jsonify, make_response, request, send_file
 from sqlalchemy import select
 
-from desk.security import csrf, current_user
-from ivr.web import runtime
-from ivr.web.auth import bearer_ok
+from core.web import runtime
+from core.web.auth import bearer_ok
+from core.web.security import csrf, current_user
 from voicemail import library
 from voicemail.errors import VoicemailError
 from voicemail.models import Transcript

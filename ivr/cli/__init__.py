@@ -1,7 +1,8 @@
 """The `ivr` command: serve, worker, database, flows, demo and user administration."""
 
-from ivr.cli import assignment, db, demo, flows, recordings, serve, users, worker  # noqa: F401 -- registers
-from ivr.cli.base import cli
+from core.cli import db, serve, users, worker  # noqa: F401 -- registers
+from core.cli.base import cli
+from ivr.cli import assignment, demo, flows, recordings  # noqa: F401 -- registers
 
 
 def main() -> None:

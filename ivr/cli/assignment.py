@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
+from core.cli.base import Context, cli, pass_context
+from core.db import utcnow
+from core.events import Events
+from core.redis_conn import connect
 from desk.assignment import assign_waiting, team_overview
 from desk.assignment_rules import DEFAULT_RULES, FILE_NAME, Rules, load_rules
-from ivr.cli.base import Context, cli, pass_context
-from ivr.db import utcnow
-from ivr.events import Events
-from ivr.redis_conn import connect
 
 
 @cli.group()

@@ -10,10 +10,11 @@ import click
 from honcho.manager import Manager
 from honcho.printer import Printer
 
-from ivr import demo, migrate
-from ivr.cli.base import cli
-from ivr.embedded import embedded_redis
-from ivr.settings import Settings
+from core import migrate
+from core.cli.base import cli
+from core.embedded import embedded_redis
+from core.settings import Settings
+from ivr import demo
 
 
 @cli.command(name="demo")

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
+from core.cli.base import Context, cli, pass_context
 from desk.assignment_rules import FILE_NAME as RULES_FILE
 from desk.assignment_rules import AssignmentRulesError, load_rules
 from desk.reply_templates import TemplateError, load_templates
 from ivr import flowgraph_render, flowtest_runner
-from ivr.cli.base import Context, cli, pass_context
 from ivr.errors import IvrError
 from ivr.flows import schema
 from ivr.flows.errors import FlowError, Problem

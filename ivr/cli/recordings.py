@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ivr.cli.base import Context, cli, pass_context
-from ivr.db import Database, utcnow
+from core.cli.base import Context, cli, pass_context
+from core.db import Database, utcnow
 from voicemail import library
 from voicemail.storage import LocalStorage
 

@@ -9,10 +9,10 @@ from flask import Blueprint, Response, abort, current_app, request, send_from_di
 from redis.exceptions import RedisError
 from twilio.request_validator import RequestValidator, compare
 
+from core.web import runtime
 from ivr import twiml
 from ivr.flows.parse import AUDIO_FILE
 from ivr.telephony import CallService, Reply
-from ivr.web import runtime
 from transcription import jobs
 from voicemail import recordings
 from voicemail.errors import VoicemailError

@@ -9,7 +9,7 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 
-from desk import accounts
+from core import accounts
 from tests.desk.desk_data import seed_desk
 from tests.desk.desk_helpers import login
 from tests.support.listener import Listener

@@ -7,9 +7,9 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.db import Database
 from crm_link.contacts import record_contact
 from crm_link.directory import Contact
-from ivr.db import Database
 from ivr.demo import SAMPLE
 from voicemail.models import Recording, Transcript
 from voicemail.storage import LocalStorage

@@ -6,7 +6,7 @@ import re
 
 from argon2 import PasswordHasher
 
-from desk import accounts
+from core import accounts
 
 PASSWORD = "correct horse battery"
 # Captured at import, before any test swaps in FAST_HASHER.

@@ -10,16 +10,17 @@ import time
 import pytest
 from sqlalchemy import func, select
 
+from core import accounts
+from core.events import Events
+from core.runtime import Runtime
 from crm_link.contacts import file_contact
 from crm_link.directory import Contact
 from crm_link.models import Interaction, Ticket
 from crm_link.tickets import update_ticket
-from desk import accounts, assignment, assignment_hook
+from desk import assignment, assignment_hook
 from desk.assignment import assign_waiting
 from desk.assignment_hook import Hook
 from desk.assignment_rules import RulesFile
-from ivr.events import Events
-from ivr.runtime import Runtime
 from tests.support.listener import Listener
 
 THREE = """

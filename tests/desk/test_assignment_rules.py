@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 import ivr.cli.assignment  # noqa: F401 -- registers `ivr assignment` until ivr/cli imports it
+from core import accounts
 from crm_link.contacts import file_contact
 from crm_link.directory import Contact
-from desk import accounts
 from desk.assignment_rules import (
     DEFAULT_RULES,
     AssignmentRulesError,

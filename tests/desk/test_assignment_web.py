@@ -8,8 +8,8 @@ import time
 import pytest
 from sqlalchemy import select
 
+from core import accounts
 from crm_link.models import Interaction, Ticket
-from desk import accounts
 from ivr.simulator import Script
 from tests.desk.desk_helpers import login, page_csrf_token
 from tests.support.listener import Listener

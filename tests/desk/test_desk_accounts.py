@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from desk import accounts
-from desk.errors import DeskError, DuplicateUser, InvalidValue, UnknownUser
+from core import accounts
+from core.errors import AccountError, DuplicateUser, InvalidValue, UnknownUser
 from tests.desk.desk_helpers import PASSWORD
 
 T0 = dt.datetime(2025, 4, 1, 9, 0, tzinfo=dt.UTC)
@@ -59,7 +59,7 @@ def test_create_user_refuses_bad_values(make_user, field, value, message):
     with pytest.raises(InvalidValue) as err:
         make_user(**fields)
     assert message in str(err.value)
-    assert isinstance(err.value, DeskError)
+    assert isinstance(err.value, AccountError)
 
 
 @pytest.mark.parametrize("dial", ["client:alice", "client:alice_2", "sip:alice@pbx.example.com",

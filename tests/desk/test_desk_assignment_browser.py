@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from core import accounts
 from crm_link.models import Ticket
-from desk import accounts
 from tests.desk.test_desk_browser import sign_in
 
 pytestmark = pytest.mark.browser

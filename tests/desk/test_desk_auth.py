@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from desk import accounts, security
-from ivr.app import create_app
-from ivr.runtime import Runtime
+from core import accounts
+from core.runtime import Runtime
+from core.web import security
+from core.web.app import create_app
 from tests.desk.desk_helpers import PASSWORD, login, page_csrf_token
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from desk import accounts
+from core import accounts
 from ivr.cli import cli
 from tests.desk.desk_helpers import PASSWORD
 

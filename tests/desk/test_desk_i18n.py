@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from desk import accounts, i18n
+from core import accounts
+from core.web import i18n
 from tests.desk.desk_helpers import login, page_csrf_token
 
 JA = {"heading": "<h1>エージェントデスク</h1>", "logout": "サインアウト", "role": "エージェント"}

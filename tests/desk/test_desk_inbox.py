@@ -7,11 +7,11 @@ import re
 
 import pytest
 
+from core.accounts import find_user
+from core.errors import ConfigError
+from core.settings import Settings
 from crm_link.tickets import update_ticket
 from desk import inbox
-from desk.accounts import find_user
-from ivr.errors import ConfigError
-from ivr.settings import Settings
 from tests.desk.desk_data import seed_desk
 from tests.desk.desk_helpers import login
 

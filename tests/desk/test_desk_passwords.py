@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from argon2 import PasswordHasher, Type
 
-from desk import accounts
-from desk.errors import InvalidValue
+from core import accounts
+from core.errors import InvalidValue
 from tests.desk.desk_helpers import PASSWORD, REAL_HASHER
 
 

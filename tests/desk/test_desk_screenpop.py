@@ -8,8 +8,8 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from core.accounts import find_user
 from crm_link.models import Identity
-from desk.accounts import find_user
 from desk.screenpop import build_pop, pop_stage
 from ivr.models import Call
 from ivr.simulator import Script

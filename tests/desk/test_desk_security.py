@@ -7,8 +7,8 @@ import re
 import pytest
 from flask import Blueprint, jsonify
 
-from desk.errors import DeskError
-from desk.security import current_user, login_required, protect_pages, role_required
+from core.errors import AccountError
+from core.web.security import current_user, login_required, protect_pages, role_required
 from tests.desk.desk_helpers import login, page_csrf_token
 
 
@@ -92,7 +92,7 @@ def test_agent_script_request_to_supervisor_page_gets_403_json(probe_app, make_u
 
 
 def test_unknown_role_is_refused_when_decorating():
-    with pytest.raises(DeskError, match="Role 'boss' is not one of"):
+    with pytest.raises(AccountError, match="Role 'boss' is not one of"):
         role_required("boss")
 
 

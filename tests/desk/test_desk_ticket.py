@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from core.accounts import User, find_user
 from crm_link.models import Interaction, Ticket
-from desk.accounts import User, find_user
 from desk.collision import TicketPresence
 from tests.desk.desk_data import HANAKO_EMAIL, VOICEMAIL_TEXT
 from tests.desk.desk_helpers import login, page_csrf_token

@@ -9,8 +9,8 @@ from collections import Counter
 from rq import Queue
 from sqlalchemy import select
 
+from core.accounts import User
 from crm_link.models import Customer, Ticket
-from desk.accounts import User
 from ivr.models import Call
 from supervisor.live import snapshot
 from voicemail.models import Recording

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from ivr.events import Events
+from core.events import Events
 
 
 class Listener:

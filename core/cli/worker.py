@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from ivr import logs
-from ivr.cli.base import Context, cli, pass_context
-from ivr.db import Database
-from ivr.embedded import embedded_redis
-from ivr.redis_conn import connect
+from core import logs
+from core.cli.base import Context, cli, pass_context
+from core.db import Database
+from core.embedded import embedded_redis
+from core.redis_conn import connect
 from transcription import sweeper
 from transcription import worker as transcription_worker
 

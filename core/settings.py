@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-from ivr.errors import ConfigError
+from core.errors import ConfigError
 
 ENVIRONMENTS = ("production", "development", "test")
 # Secrets a production process refuses to start without, in the order they are reported.

@@ -8,10 +8,10 @@ from collections.abc import Callable
 import redis
 from rq import Queue
 
-from ivr.db import Database
-from ivr.events import BackgroundEvents, Events
-from ivr.redis_conn import connect
-from ivr.settings import Settings
+from core.db import Database
+from core.events import BackgroundEvents, Events
+from core.redis_conn import connect
+from core.settings import Settings
 
 # Queue names, in priority order for workers.
 QUEUES = ("transcription", "default")

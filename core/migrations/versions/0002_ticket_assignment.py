@@ -6,7 +6,7 @@ Create Date: 2026-11-22 11:20:00.000000
 """
 from alembic import op
 import sqlalchemy as sa
-import ivr.db
+import core.db
 
 revision = '0002'
 down_revision = '0001'
@@ -17,10 +17,10 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.add_column(sa.Column('team', sa.String(length=64), nullable=True))
-        batch_op.add_column(sa.Column('assigned_at', ivr.db.UTCDateTime(timezone=True),
+        batch_op.add_column(sa.Column('assigned_at', core.db.UTCDateTime(timezone=True),
                                       nullable=True))
     with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('last_assigned_at', ivr.db.UTCDateTime(timezone=True),
+        batch_op.add_column(sa.Column('last_assigned_at', core.db.UTCDateTime(timezone=True),
                                       nullable=True))
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ivr import migrate
-from ivr.cli.base import Context, cli, pass_context
+from core import migrate
+from core.cli.base import Context, cli, pass_context
 
 
 @cli.group()

@@ -9,18 +9,19 @@ import uuid
 from flask import Flask, abort, g, request
 from werkzeug.routing import IntegerConverter
 
+from core import logs
+from core.runtime import Runtime
+from core.settings import Settings
+from core.web import health
 from crm_link import api as crm_api
 from desk import assignment_hook, assignment_web
 from desk import auth as desk_auth
 from desk import home as desk_home
 from desk import ticket_views as desk_tickets
-from ivr import logs
 from ivr.flowstore import FlowRegistry
 from ivr.revisions import DbRevisionArchive
-from ivr.runtime import Runtime
-from ivr.settings import Settings
 from ivr.telephony import CallService
-from ivr.web import health, twilio
+from ivr.web import twilio
 from supervisor import dashboard_web
 from supervisor import flows_web as supervisor_flows
 from voicemail import web as recordings_web

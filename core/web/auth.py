@@ -6,7 +6,7 @@ import hmac
 
 from flask import request
 
-from ivr.web import runtime
+from core.web import runtime
 
 
 def bearer_ok() -> bool:

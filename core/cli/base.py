@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import click
 from sqlalchemy.orm import Session
 
-from ivr.db import Database
-from ivr.errors import IvrError
-from ivr.settings import Settings
+from core.db import Database
+from core.errors import AppError
+from core.settings import Settings
 
 
 class Context:
@@ -45,7 +45,7 @@ class Group(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except IvrError as exc:
+        except AppError as exc:
             raise click.ClickException(str(exc)) from exc
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from ivr.runtime import Runtime
+from core.runtime import Runtime
 
 
 def runtime() -> Runtime:

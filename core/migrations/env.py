@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from ivr.all_models import metadata
+from core.models import metadata
 
 cfg = context.config
 

@@ -6,9 +6,9 @@ import sys
 
 import click
 
-from desk import accounts
-from ivr.cli.base import Context, cli, pass_context
-from ivr.db import utcnow
+from core import accounts
+from core.cli.base import Context, cli, pass_context
+from core.db import utcnow
 
 PASSWORD_STDIN_HELP = "Read the password from the first line of standard input (for scripts)."
 

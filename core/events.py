@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 
 import redis
 
-log = logging.getLogger("ivr.events")
+log = logging.getLogger("core.events")
 
 CHANNEL = "ivr:events"  # suffixed with the Redis database number: deployments sharing one
                         # Redis on different databases must not see each other's calls

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from ivr.web import runtime
+from core.web import runtime
 
 bp = Blueprint("health", __name__)
 

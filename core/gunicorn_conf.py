@@ -14,8 +14,8 @@ keepalive = 5
 accesslog = None  # the app logs one line per request itself, with request id and CallSid
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
 
-_formatter = ("ivr.logs.LogfmtFormatter" if os.environ.get("LOG_FORMAT", "json") == "logfmt"
-              else "ivr.logs.JsonFormatter")
+_formatter = ("core.logs.LogfmtFormatter" if os.environ.get("LOG_FORMAT", "json") == "logfmt"
+              else "core.logs.JsonFormatter")
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,

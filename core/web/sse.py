@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 
 from flask import Response, stream_with_context
 
-from ivr.events import Events
+from core.events import Events
 
 KEEPALIVE_SECONDS = 15.0  # proxies close silent connections; a comment line keeps them open
 

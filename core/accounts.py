@@ -16,10 +16,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Boolean, CheckConstraint, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from desk.errors import DuplicateUser, InvalidValue, UnknownUser
-from ivr.db import Base, JSONType, UTCDateTime, utcnow
+from core.db import Base, JSONType, UTCDateTime, utcnow
+from core.errors import DuplicateUser, InvalidValue, UnknownUser
 
-log = logging.getLogger("desk.accounts")
+log = logging.getLogger("core.accounts")
 
 # Each role can do everything the roles before it can.
 ROLES = ("agent", "supervisor", "admin")

@@ -6,10 +6,10 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ivr.redis_conn import EmbeddedRedis
-from ivr.settings import Settings
+from core.redis_conn import EmbeddedRedis
+from core.settings import Settings
 
-log = logging.getLogger("ivr.embedded")
+log = logging.getLogger("core.embedded")
 
 
 @contextmanager

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import has_request_context, request, session
 
-from desk.accounts import LANGUAGES
-from desk.security import current_user
+from core.accounts import LANGUAGES
+from core.web.security import current_user
 
 DEFAULT_LANGUAGE = "ja"
 LANGUAGE_KEY = "lang"  # session key: the language chosen on the login page, before sign-in

