@@ -23,7 +23,7 @@ import requests
 
 from bench.processes import ADMIN_URL, free_port, fresh_database, wait_for
 from core import migrate
-from ivr.simulator import signed_headers
+from ivr.twilio.simulator import signed_headers
 
 ROOT = Path(__file__).resolve().parent.parent
 SID, TOKEN = "AC" + "5" * 32, "bench-token"

@@ -32,9 +32,9 @@ from sqlalchemy.orm import Session
 
 from bench.processes import free_port, fresh_database, ko_model_path, wait_for
 from crm_link.models import Identity, Interaction
-from ivr.demo import SAMPLE, SampleRecordings
 from ivr.models import Call
-from ivr.simulator import Script, Twilio
+from ivr.tools.demo import SAMPLE, SampleRecordings
+from ivr.twilio.simulator import Script, Twilio
 from voicemail.models import Recording
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -40,7 +40,7 @@ from core.accounts import create_user
 from core.db import Database
 from crm_link.contacts import record_contact
 from crm_link.directory import Contact
-from ivr.simulator import Script, Twilio
+from ivr.twilio.simulator import Script, Twilio
 from tests.support.browser import CHROMIUM_ARGS
 
 SID, TOKEN = "AC" + "6" * 32, "screen-pop-bench"

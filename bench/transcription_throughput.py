@@ -25,7 +25,7 @@ from sqlalchemy import delete, func, select, update
 
 from bench.processes import ADMIN_URL, fresh_database, ko_model_path
 from core.db import Database, utcnow
-from ivr.demo import SAMPLE, SampleRecordings
+from ivr.tools.demo import SAMPLE, SampleRecordings
 from transcription import jobs
 from voicemail import recordings
 from voicemail.models import Recording, Transcript
@@ -40,12 +40,12 @@ def seed(db: Database, media: SampleRecordings, count: int, seconds: int) -> lis
     ids = []
     with db.session() as session:
         for i in range(count):
-            rec, _ = recordings.receive(
-                session, {"RecordingSid": f"RE{secrets.token_hex(16)}", "CallSid": f"CA{i:032d}",
-                          "RecordingUrl": media.url(SID), "RecordingDuration": str(seconds),
-                          "From": f"+8190{i:08d}"},
-                {"kind": "voicemail", "mailbox": "support", "take": "1"},
-                now=utcnow(), region="JP", window_days=7)
+            report = recordings.RecordingReport(
+                recording_sid=f"RE{secrets.token_hex(16)}", call_sid=f"CA{i:032d}",
+                source_url=media.url(SID), kind="voicemail", mailbox="support", take=1,
+                duration=seconds, caller=f"+8190{i:08d}")
+            rec, _ = recordings.receive(session, report, None, now=utcnow(), region="JP",
+                                        window_days=7)
             ids.append(rec.id)
     return ids
 

@@ -1,6 +1,8 @@
 """Agent accounts: the User model and the services that create, sign in and update users.
 
-No Flask here: the CLI and workers use these services too.
+Every web edge needs to know who signs in and every feature who serves which queue, so the
+accounts are part of the platform. Changes that matter to others (presence, a new or disabled
+account) are announced as events. No Flask here: the CLI and workers use these services too.
 """
 
 from __future__ import annotations
@@ -10,14 +12,16 @@ import functools
 import logging
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Boolean, CheckConstraint, Integer, String, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, object_session
 
 from core.db import Base, JSONType, UTCDateTime, utcnow
 from core.errors import DuplicateUser, InvalidValue, UnknownUser
+from core.events import Event, emit
 
 log = logging.getLogger("core.accounts")
 
@@ -85,6 +89,33 @@ class User(Base):
 
     def __repr__(self) -> str:
         return f"<User {self.username!r} {self.role}>"
+
+
+# --- events ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AccountChanged(Event):
+    """An account was added, changed how it takes work, or was disabled."""
+
+    username: str
+    change: str                 # created | updated | disabled
+
+
+@dataclass(frozen=True)
+class AgentPresenceChanged(Event):
+    """An agent went available, busy, away or offline (dashboards refresh)."""
+
+    kind = "agent.presence"
+    live = True
+    username: str
+    presence: str
+    previous: str
+
+
+def _announce(user: User, item: Event) -> None:
+    session = object_session(user)
+    if session is not None:
+        emit(session, item)
 
 
 # --- validation -------------------------------------------------------------------------------
@@ -211,6 +242,7 @@ def create_user(session: Session, username: str, password: str, *, role: str = "
     )
     session.add(user)
     session.flush()
+    emit(session, AccountChanged(user.username, "created"))
     return user
 
 
@@ -270,6 +302,28 @@ def disable(user: User, now: dt.datetime | None = None) -> None:
     """Refuse further sign-ins and take the user out of call routing."""
     user.active = False
     set_presence(user, "offline", now)
+    _announce(user, AccountChanged(user.username, "disabled"))
+
+
+def update_agent(user: User, *, role: str | None = None, queues: Iterable[str] | None = None,
+                 dial: str | None = None, max_open_tickets: int | None = None) -> list[str]:
+    """Change how an account takes work (role, queues, dial target, open-ticket cap); returns
+    the names of the fields that changed, announced as one AccountChanged."""
+    given: dict = {}
+    if role is not None:
+        given["role"] = check_choice("role", role, ROLES)
+    if queues is not None:
+        given["queues"] = check_queues(queues)
+    if dial is not None:
+        given["dial"] = check_dial(dial)          # "" clears it
+    if max_open_tickets is not None:
+        given["max_open_tickets"] = check_max_open(max_open_tickets)
+    changed = [name for name, value in given.items() if getattr(user, name) != value]
+    for name in changed:
+        setattr(user, name, given[name])
+    if changed:
+        _announce(user, AccountChanged(user.username, "updated"))
+    return changed
 
 
 def set_language(user: User, language: str) -> None:
@@ -281,7 +335,9 @@ def set_presence(user: User, presence: str, now: dt.datetime | None = None) -> b
     check_choice("presence", presence, PRESENCES)
     if user.presence == presence:
         return False
+    previous = user.presence
     user.presence, user.presence_changed_at = presence, now or utcnow()
+    _announce(user, AgentPresenceChanged(user.username, presence, previous))
     return True
 
 

@@ -19,6 +19,10 @@ class AppError(Exception):
         if field is not None:
             self.field = field
 
+    def details(self) -> dict:
+        """More facts for the answer's body (e.g. which customer already owns an identity)."""
+        return {}
+
 
 class CoreError(AppError):
     """Base of the platform's own errors."""

@@ -27,6 +27,10 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     command.upgrade(config(database_url), revision)
 
 
+def downgrade(database_url: str, revision: str) -> None:
+    command.downgrade(config(database_url), revision)
+
+
 def current(database_url: str) -> str | None:
     engine = create_engine(database_url)
     try:

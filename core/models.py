@@ -1,9 +1,9 @@
-"""Every package's tables on one metadata, for Alembic and the schema checks in tests."""
+"""The one schema: importing this module registers every feature's tables on one metadata,
+for Alembic (`ivr db upgrade`) and the schema checks of the tests."""
 
-import core.accounts  # noqa: F401
-import crm_link.models  # noqa: F401
-import ivr.models  # noqa: F401
-import voicemail.models  # noqa: F401
+import core.accounts  # noqa: F401 -- the platform's own table (users)
+from core import features
 from core.db import Base
 
+features.load_models()
 metadata = Base.metadata

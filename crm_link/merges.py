@@ -4,6 +4,7 @@ Undo semantics, also after new contacts arrived:
 - identities the merge moved go back (those still on the survivor);
 - tickets the merge moved go back with every interaction on them, including later ones;
 - tickets opened after the merge by a contact matched through a moved identity go back too;
+- calls and recordings of other features (crm_link.references) the merge moved go back;
 - everything else stays with the survivor: its own tickets (even if a contact through a moved
   identity joined one; an interaction always stays with its ticket) and identities added later.
 """
@@ -17,6 +18,7 @@ from core.db import utcnow
 from crm_link.directory import MergeResult
 from crm_link.errors import MergeError, NotFound
 from crm_link.models import Customer, CustomerMerge, DuplicateFlag, Identity, Interaction, Ticket
+from crm_link.references import move_references, restore_references
 
 
 def merge_customers(session: Session, survivor_id: int, other_id: int, *,
@@ -40,6 +42,7 @@ def merge_customers(session: Session, survivor_id: int, other_id: int, *,
     _move(session, Identity, moved["identities"], Identity.customer_id, survivor.id)
     _move(session, Ticket, moved["tickets"], Ticket.customer_id, survivor.id)
     _move(session, Interaction, moved["interactions"], Interaction.customer_id, survivor.id)
+    moved.update(move_references(session, other.id, survivor.id))
     if moved["flags"]:
         session.execute(update(DuplicateFlag).where(DuplicateFlag.id.in_(moved["flags"]))
                         .values(status="resolved", resolved_at=utcnow()))
@@ -89,8 +92,9 @@ def undo_merge(session: Session, merge_id: int) -> MergeResult:
         survivor.anonymous = True
     other.merged_into_id = None
     record.undone_at = survivor.updated_at = other.updated_at = utcnow()
+    references = restore_references(session, moved, survivor.id, other.id)
     record.restored = {"identities": identities, "tickets": sorted(tickets),
-                       "interactions": interactions,
+                       "interactions": interactions, **references,
                        "kept_identities": sorted(set(moved["identities"]) - set(identities))}
     session.flush()
     session.expire_all()

@@ -70,11 +70,7 @@ class Identity(Base):
 
 
 class Ticket(Base):
-    """A conversation with a customer across channels; `updated_at` is its last activity.
-
-    `assignee_id` is a plain nullable integer without a foreign key: agent accounts live in
-    another package that does not exist yet; the key is added when it does.
-    """
+    """A conversation with a customer across channels; `updated_at` is its last activity."""
 
     __tablename__ = "tickets"
     __table_args__ = (
@@ -90,7 +86,7 @@ class Ticket(Base):
     status: Mapped[str] = mapped_column(String(16), default="new")
     priority: Mapped[str] = mapped_column(String(16), default="normal")
     channel: Mapped[str] = mapped_column(String(16))
-    assignee_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     # Set by the desk's assignment rules (desk/assignment.py): the team a ticket waits for, and
     # when it was last given to its assignee.
     team: Mapped[str | None] = mapped_column(String(64))

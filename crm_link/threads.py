@@ -7,7 +7,9 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.events import emit
 from crm_link.directory import Contact
+from crm_link.events import TicketFiled, TicketUpdated
 from crm_link.models import OPEN_STATUSES, Interaction, Ticket
 
 LABELS = {"voice": "Call", "voicemail": "Voicemail", "email": "Email", "chat": "Chat",
@@ -25,6 +27,8 @@ def choose_ticket(session: Session, customer_id: int, contact: Contact, at: dt.d
         if ticket.status != "closed":
             if ticket.status == "solved":
                 ticket.status, ticket.solved_at = "open", None
+                emit(session, TicketUpdated(ticket.id, "open", "solved", ticket.assignee_id,
+                                            ticket.assignee_id))
                 reason += f" (reopened solved ticket #{ticket.id})"
             return ticket, False, reason
         return _new(session, ticket.customer_id, contact, at,
@@ -93,4 +97,5 @@ def _new(session: Session, customer_id: int, contact: Contact, at: dt.datetime,
                     priority="normal", channel=contact.channel, created_at=at, updated_at=at)
     session.add(ticket)
     session.flush()
+    emit(session, TicketFiled(ticket.id, customer_id, contact.channel))
     return ticket, True, reason

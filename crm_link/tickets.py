@@ -10,9 +10,12 @@ from typing import Any
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
+from core.accounts import User
 from core.db import utcnow
+from core.events import emit
 from crm_link.directory import TicketView, TimelineEntry, TimelinePage
 from crm_link.errors import InvalidInput, NotFound
+from crm_link.events import TicketUpdated
 from crm_link.models import OPEN_STATUSES, PRIORITIES, STATUSES, Customer, Interaction, Ticket
 
 MAX_PAGE = 500
@@ -78,6 +81,7 @@ def update_ticket(session: Session, ticket_id: int, *, status: str | None = None
                   subject: str | None = None) -> TicketView:
     """Agent edits; solving stamps `solved_at`, reopening clears it. assignee_id=None unassigns."""
     ticket = get_ticket(session, ticket_id)
+    before = (ticket.status, ticket.assignee_id)
     if status is not None:
         _one_of(status, STATUSES, "status")
         if status in ("solved", "closed") and ticket.solved_at is None:
@@ -88,11 +92,17 @@ def update_ticket(session: Session, ticket_id: int, *, status: str | None = None
     if priority is not None:
         ticket.priority = _one_of(priority, PRIORITIES, "priority")
     if assignee_id is not KEEP:
+        if assignee_id is not None and session.get(User, assignee_id) is None:
+            raise InvalidInput(f"There is no agent #{assignee_id} to assign the ticket to.",
+                               field="assignee_id")
         ticket.assignee_id = assignee_id
     if subject is not None:
         ticket.subject = subject[:300]
     ticket.updated_at = utcnow()
     session.flush()
+    if (ticket.status, ticket.assignee_id) != before:
+        emit(session, TicketUpdated(ticket.id, ticket.status, before[0], ticket.assignee_id,
+                                    before[1]))
     return ticket_view(ticket)
 
 

@@ -23,16 +23,17 @@ from sqlalchemy.orm import Session
 
 from core.accounts import User
 from core.db import utcnow
+from core.events import emit
 from crm_link.models import OPEN_STATUSES, Interaction, Ticket
 from desk.assignment_rules import Rules, TicketFacts
-from ivr.models import Call
+from desk.events import TicketAssignmentChanged
+from ivr.calls.lifecycle import queue_of
 
 log = logging.getLogger("desk.assignment")
 
 TAKING_PRESENCES = ("available", "busy")
 LOCK_KEY = 0x6465736B61736E  # "deskasn": the advisory lock serializing assignments
 WAITING_BATCH = 200  # tickets looked at per sweep, oldest first
-CHANGES = "desk.assignment.changes"  # session.info key: ticket.changed events to publish
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def facts_of(session: Session, ticket: Ticket) -> TicketFacts:
     meta = {k: v for row in reversed(rows) for k, v in (row.meta or {}).items()}
     queue, mailbox = meta.get("queue"), meta.get("mailbox")
     if queue is None and meta.get("CallSid"):
-        queue = session.scalar(select(Call.queue).where(Call.call_sid == meta["CallSid"]))
+        queue = queue_of(session, meta["CallSid"])
     text_ = "\n".join([ticket.subject or "", *(row.text or "" for row in rows)])
     return TicketFacts(channel=ticket.channel, queue=_name(queue), mailbox=_name(mailbox),
                        text=text_)
@@ -172,10 +173,8 @@ def assign_waiting(session: Session, rules: Rules, now: dt.datetime | None = Non
 
 def note_change(session: Session, ticket_id: int, assignee: str | None, team: str | None,
                 change: str, actor: str | None = None) -> None:
-    """Remember a ticket.changed event; the session hook publishes it once the commit succeeds."""
-    session.info.setdefault(CHANGES, []).append(
-        {"ticket_id": ticket_id, "change": change, "assignee": assignee, "team": team,
-         **({"by": actor} if actor else {})})
+    """Announce the move once the transaction commits (open pages of the ticket refresh)."""
+    emit(session, TicketAssignmentChanged(ticket_id, change, assignee, team, actor))
 
 
 def team_overview(session: Session, rules: Rules) -> dict[str, list[dict]]:

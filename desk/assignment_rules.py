@@ -16,11 +16,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core import yamlsrc
 from core.accounts import QUEUE, ROLES, USERNAME
+from core.problems import ConfigFileError, Problem
 from crm_link.models import CHANNELS
-from desk.errors import ConfigFileError
-from ivr.flows import yamlsrc
-from ivr.flows.errors import FlowError, Problem
+from desk.errors import DeskFileError
 
 log = logging.getLogger("desk.assignment")
 
@@ -32,7 +32,7 @@ TEAM_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 DEFAULT_TEAM = "agents"
 
 
-class AssignmentRulesError(ConfigFileError):
+class AssignmentRulesError(DeskFileError):
     """assignment.yaml is not valid; holds every problem found, each with file and line."""
 
 
@@ -137,7 +137,7 @@ def parse_rules(text: str | bytes, path: str) -> Rules:
     """Parse the YAML text of a rules file; `path` is only used in messages."""
     try:
         source = yamlsrc.load(text, path)
-    except FlowError as exc:
+    except ConfigFileError as exc:
         raise AssignmentRulesError(exc.problems) from None
     return _Parser(source).rules()
 

@@ -1,7 +1,7 @@
 """The desk package's exceptions: every error it raises derives from DeskError."""
 
 from core.errors import AppError
-from ivr.flows.errors import Problem
+from core.problems import ConfigFileError
 
 
 class DeskError(AppError):
@@ -12,12 +12,8 @@ class InvalidChoice(DeskError):
     """A folder, channel or similar choice is not one the desk offers."""
 
 
-class ConfigFileError(DeskError):
+class DeskFileError(ConfigFileError, DeskError):
     """A desk file beside the flows (assignment rules, reply templates) is not valid.
 
     Holds every problem found, each `file:line:col: message`, like FlowError.
     """
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = sorted(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))

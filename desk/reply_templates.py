@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from desk.errors import ConfigFileError
-from ivr.flows import yamlsrc
-from ivr.flows.errors import FlowError, Problem
+from core import yamlsrc
+from core.problems import ConfigFileError, Problem
+from desk.errors import DeskFileError
 
 FILE_NAME = "templates.yaml"
 LANGUAGES = ("ja", "en")
@@ -22,7 +22,7 @@ PLACEHOLDERS = ("customer.name", "customer.email", "customer.phone", "ticket.id"
 PATTERN = re.compile(r"\{([a-z_]+(?:\.[a-z_]+)*)\}")
 
 
-class TemplateError(ConfigFileError):
+class TemplateError(DeskFileError):
     """The templates file is unreadable or a template is malformed; every problem, file:line."""
 
 
@@ -51,7 +51,7 @@ def load_templates(flows_dir: Path) -> list[ReplyTemplate]:
     except OSError as exc:
         raise TemplateError([Problem(str(path), 1, 1, f"cannot read file: {exc.strerror}")]) \
             from None
-    except FlowError as exc:  # YAML syntax, size, encoding: the flow loader's own checks
+    except ConfigFileError as exc:  # YAML syntax, size, encoding: the loader's own checks
         raise TemplateError(exc.problems) from None
     problems: list[Problem] = []
     templates = _templates(source, problems)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_link.customers import attach_identities, check_owners, create_customer, get_customer
@@ -17,6 +16,8 @@ from crm_link.errors import InvalidInput
 from crm_link.identities import phone_key
 from crm_link.tickets import open_tickets, timeline
 from desk.timeline import Entry, with_audio
+from ivr.calls.lifecycle import find as find_call
+from ivr.calls.lifecycle import link_customer
 from ivr.models import Call
 
 POP_KINDS = ("call.offered", "call.answered")
@@ -56,7 +57,7 @@ class Pop:
 
 def build_pop(session: Session, call_sid: str, stage: str) -> Pop | None:
     """The pop for one call, or None when the call is unknown."""
-    call = session.scalar(select(Call).where(Call.call_sid == call_sid))
+    call = find_call(session, call_sid)
     if call is None:
         return None
     caller = (call.state or {}).get("caller") or {}
@@ -77,7 +78,7 @@ def build_pop(session: Session, call_sid: str, stage: str) -> Pop | None:
 
 def may_act(session: Session, call_sid: str, user) -> bool:
     """Pop actions are for the answering agent, agents of the call's queue, and supervisors."""
-    call = session.scalar(select(Call).where(Call.call_sid == call_sid))
+    call = find_call(session, call_sid)
     if call is None:
         return False
     return (user.has_role("supervisor") or call.agent == user.username
@@ -91,8 +92,7 @@ def new_customer_for_call(session: Session, call_sid: str, name: str, region: st
         raise InvalidInput("Give the new customer's name (it was empty).", field="name")
     customer = create_customer(session, name=name.strip()[:200], phones=[call.caller_phone],
                                region=region, source="desk")
-    call.customer_id = customer.id
-    session.flush()
+    link_customer(session, call_sid, customer.id)
     return customer.id
 
 
@@ -104,13 +104,12 @@ def link_call_to(session: Session, call_sid: str, customer_id: int, region: str)
     check_owners(session, [("phone", key)], allowed=customer.id)
     if key.value not in {i.value for i in customer.identities if i.kind == "phone"}:
         attach_identities(session, customer, [("phone", key)], source="desk")
-    call.customer_id = customer.id
-    session.flush()
+    link_customer(session, call_sid, customer.id)
     return customer.id
 
 
 def _call_with_phone(session: Session, call_sid: str) -> Call:
-    call = session.scalar(select(Call).where(Call.call_sid == call_sid))
+    call = find_call(session, call_sid)
     if call is None:
         raise InvalidInput(f"There is no call {call_sid!r}.", field="call_sid")
     if not call.caller_phone:

@@ -16,12 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.accounts import User, list_agents
+from core.events import emit
 from crm_link.customers import get_customer
 from crm_link.errors import InvalidInput
 from crm_link.models import Interaction, Ticket
 from crm_link.threads import touch_ticket
 from crm_link.tickets import KEEP, get_ticket, update_ticket
 from desk.assignment_reassign import reassign, release
+from desk.events import TicketWorked
 from desk.mailer import OutboundMail, build_message
 from desk.reply_templates import ReplyTemplate, fill, values_for
 from desk.timeline import Entry, ticket_entries, with_audio
@@ -84,6 +86,7 @@ def reply(session: Session, ticket_id: int, user: User, text: str, *, sender: st
         ticket.status = "open"
     session.flush()
     send(msg)
+    emit(session, TicketWorked(ticket.id, "replied", user.username))
     return row
 
 
@@ -98,6 +101,7 @@ def add_note(session: Session, ticket_id: int, user: User, text: str,
     session.add(row)
     ticket.updated_at = max(ticket.updated_at, now)
     session.flush()
+    emit(session, TicketWorked(ticket.id, "noted", user.username))
     return row
 
 
@@ -108,6 +112,7 @@ def change(session: Session, ticket_id: int, actor: User, *, status: str | None,
     Owner changes go through the same checked, noted moves as the assignment endpoint.
     """
     ticket = update_ticket(session, ticket_id, status=status or None, assignee_id=KEEP)
+    emit(session, TicketWorked(ticket.id, "updated", actor.username))
     wanted = None if assignee in (None, "") else _user_id(session, assignee)
     if assignee is None or wanted == ticket.assignee_id:   # the form re-sends the owner as is
         return get_ticket(session, ticket_id)

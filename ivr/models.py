@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, JSONType, UTCDateTime, utcnow
+from crm_link.references import register_customer_reference
 
 
 class Call(Base):
@@ -20,7 +21,7 @@ class Call(Base):
     from_number: Mapped[str] = mapped_column(String(128))   # as Twilio sent it
     to_number: Mapped[str] = mapped_column(String(128))
     caller_phone: Mapped[str | None] = mapped_column(String(32), index=True)  # E.164 if any
-    customer_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     flow_name: Mapped[str] = mapped_column(String(64))
     flow_revision: Mapped[str] = mapped_column(String(32))
     state: Mapped[dict] = mapped_column(JSONType)
@@ -57,3 +58,6 @@ class FlowRevision(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
     loaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     loaded_by: Mapped[str] = mapped_column(String(128))
+
+
+register_customer_reference("calls", Call.__table__.c.customer_id)

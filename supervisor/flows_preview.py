@@ -116,16 +116,29 @@ def _describe(move: str) -> str:
 
 def _event(flow: Flow, state: CallState, move: str):
     action = flow.steps[state.step].action if state.step in flow.steps else None
-    if isinstance(action, Connect):
-        answered = move == "answered"
-        if action.kind == "queue":
-            return QueueResult("bridged" if answered else "leave")
-        return DialResult("completed" if answered else "no-answer")
-    if isinstance(action, Voicemail) and state.phase == "recording":
-        return Recorded(duration=8 if move == "recorded" else 0)
+    special = MOVES.get(type(action))
+    event = special(action, state, move) if special else None
+    if event is not None:
+        return event
     if move.startswith("speech:"):
         return Input(speech=move[7:])
     return Input(digits=move)
+
+
+def _connect_move(action: Connect, state, move: str):
+    answered = move == "answered"
+    if action.kind == "queue":
+        return QueueResult("bridged" if answered else "leave")
+    return DialResult("completed" if answered else "no-answer")
+
+
+def _voicemail_move(action: Voicemail, state, move: str):
+    return Recorded(duration=8 if move == "recorded" else 0) if state.phase == "recording" \
+        else None
+
+
+# Moves that are not keys or speech: what the carrier reports for the waiting step.
+MOVES = {Connect: _connect_move, Voicemail: _voicemail_move}
 
 
 def _collect(result: Walk, turn) -> None:
@@ -137,21 +150,19 @@ def _collect(result: Walk, turn) -> None:
 
 
 def _heard(verb) -> list[Line]:
-    if isinstance(verb, Speak):
-        return [Line("say", verb.text, verb.language)]
-    if isinstance(verb, PlayAudio):
-        return [Line("play", verb.url)]
-    if isinstance(verb, Gather):
-        return [line for p in verb.prompts for line in _heard(p)] + [Line("wait", "")]
-    if isinstance(verb, ToQueue):
-        return [Line("transfer", f"queue {verb.name}")]
-    if isinstance(verb, DialOut):
-        return [Line("transfer", f"{verb.kind} {verb.target}")]
-    if isinstance(verb, RecordMessage):
-        return [Line("record", f"mailbox {verb.mailbox}, up to {verb.max_length}s")]
-    if isinstance(verb, HangUp):
-        return [Line("hangup", "")]
-    return []
+    return HEARD[type(verb)](verb)
+
+
+# What the caller hears or meets, per verb.
+HEARD = {
+    Speak: lambda v: [Line("say", v.text, v.language)],
+    PlayAudio: lambda v: [Line("play", v.url)],
+    Gather: lambda v: [line for p in v.prompts for line in _heard(p)] + [Line("wait", "")],
+    ToQueue: lambda v: [Line("transfer", f"queue {v.name}")],
+    DialOut: lambda v: [Line("transfer", f"{v.kind} {v.target}")],
+    RecordMessage: lambda v: [Line("record", f"mailbox {v.mailbox}, up to {v.max_length}s")],
+    HangUp: lambda v: [Line("hangup", "")],
+}
 
 
 def _waiting(result: Walk, flow: Flow, state: CallState) -> None:
@@ -160,15 +171,17 @@ def _waiting(result: Walk, flow: Flow, state: CallState) -> None:
         return
     result.waiting = state.step
     action = flow.steps[state.step].action
+    result.accepts = ACCEPTS[type(action)](action, state)
     if isinstance(action, Menu):
-        result.accepts = "keys"
         result.keys = tuple(action.options) + ((action.repeat_key,) if action.repeat_key else ())
-    elif isinstance(action, (Ask, Callback)):
-        result.accepts = "answer"
-    elif isinstance(action, Connect):
-        result.accepts = "transfer"
-    elif isinstance(action, Voicemail):
-        result.accepts = "recording" if state.phase == "recording" else "review"
+
+
+# What the preview offers the supervisor next, per waiting step.
+ACCEPTS = {
+    Menu: lambda a, state: "keys", Ask: lambda a, state: "answer",
+    Callback: lambda a, state: "answer", Connect: lambda a, state: "transfer",
+    Voicemail: lambda a, state: "recording" if state.phase == "recording" else "review",
+}
 
 
 def at_time(flow: Flow, date: str, time: str, now: dt.datetime) -> dt.datetime:

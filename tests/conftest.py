@@ -23,13 +23,13 @@ from sqlalchemy.engine import make_url
 
 from core import accounts
 from core.db import Database
+from core.events import unbind
 from core.models import metadata
 from core.redis_conn import EmbeddedRedis
 from core.runtime import Runtime
 from core.settings import Settings
 from core.web.app import create_app
-from desk import assignment_hook
-from ivr.simulator import Twilio, flask_transport
+from ivr.twilio.simulator import Twilio, flask_transport
 from tests.desk.desk_helpers import FAST_HASHER, PASSWORD
 from tests.support.browser import CHROMIUM_ARGS, LiveServer, chromium_path
 from tests.twiml_check import load_schema, validating
@@ -95,7 +95,7 @@ def database(database_url):
 def db(database):
     """The session's Database, emptied after each test."""
     yield database
-    assignment_hook.uninstall(database.sessions)  # installed by this test's app(s), if any
+    unbind(database.sessions)  # bound by this test's app(s), if any
     _truncate(database)
 
 

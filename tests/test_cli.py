@@ -12,7 +12,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from ivr.cli import cli
+from core.cli import cli
 from ivr.flows import schema
 from ivr.flows.errors import FlowError
 from tests.flows.helpers import parse

@@ -8,7 +8,7 @@ from crm_link.customers import create_customer
 from crm_link.directory import Contact
 from crm_link.models import Ticket
 from ivr.models import Call
-from ivr.simulator import Script
+from ivr.twilio.simulator import Script
 
 JA_LINE, EN_LINE = "+81312345678", "+12025550143"
 TUESDAY_NOON_TOKYO = "2026-11-24T12:00+09:00"

@@ -17,18 +17,19 @@ from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select
 
 from core import migrate
+from core import worker as worker_loop
 from core.redis_conn import EmbeddedRedis
 from core.runtime import Runtime
 from core.web.app import create_app
 from crm_link.models import Interaction
 from ivr.models import Call
-from ivr.simulator import Script, Twilio, flask_transport
+from ivr.twilio.simulator import Script, Twilio, flask_transport
 from tests.conftest import PUBLIC_BASE_URL, TWILIO_SID, TWILIO_TOKEN
 from tests.support.fake_twilio_media import FakeTwilioMedia
 from tests.support.private_postgres import PrivatePostgres
 from tests.twiml_check import validate
-from transcription import context, jobs
-from transcription import worker as transcription_worker
+from transcription import jobs
+from transcription.recognizer import ModelCache
 from voicemail.models import Recording
 
 EVENING = "2026-11-24T20:00+09:00"
@@ -48,9 +49,12 @@ def media(runtime, request, tmp_path):
 
 def drain(runtime, redis, loaded_models, ko_model, **changes):
     settings = runtime.settings.with_(**{"vosk_model_path": ko_model, **changes})
-    ctx = context.WorkerContext(settings)
-    ctx.models = loaded_models
-    transcription_worker.run(settings, redis, burst=True, ctx=ctx)
+    worker = Runtime(settings)
+    worker.services[ModelCache] = loaded_models
+    try:
+        worker_loop.run(worker, redis, burst=True)
+    finally:
+        worker.close()
 
 
 def the_recording(db) -> Recording:

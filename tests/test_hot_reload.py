@@ -7,7 +7,7 @@ from sqlalchemy import select
 from core.runtime import Runtime
 from core.web.app import create_app
 from ivr.models import Call, FlowRevision
-from ivr.simulator import Script, Twilio, flask_transport
+from ivr.twilio.simulator import Script, Twilio, flask_transport
 from tests.conftest import PUBLIC_BASE_URL, TWILIO_SID, TWILIO_TOKEN
 
 JA_LINE = "+81312345678"
@@ -107,7 +107,7 @@ def test_another_process_resumes_a_call_on_its_archived_revision(
     start(client, "CAmoved")
     edit(flows_dir, OLD_STORE, NEW_STORE)
     # A second web process (another dyno) that has only ever seen the edited file.
-    other = Runtime(settings, db=db, clock=lambda: client.application.extensions["ivr"].clock())
+    other = Runtime(settings, db=db, clock=lambda: client.application.extensions["runtime"].clock())
     other_client = create_app(runtime=other).test_client()
     status, body = press(other_client, "CAmoved", 1, "3")
     assert status == 200 and OLD_STORE in body

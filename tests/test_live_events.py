@@ -8,7 +8,7 @@ from sqlalchemy import select
 from core.accounts import find_user
 from crm_link.customers import create_customer
 from ivr.models import Call
-from ivr.simulator import Script
+from ivr.twilio.simulator import Script
 from tests.conftest import PUBLIC_BASE_URL
 from tests.support.listener import Listener
 

@@ -6,7 +6,7 @@ from sqlalchemy import create_engine, text
 
 from bench import load
 from bench.processes import fresh_database
-from ivr.demo import SampleRecordings
+from ivr.tools.demo import SampleRecordings
 
 pytestmark = pytest.mark.slow
 

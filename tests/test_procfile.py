@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
 from bench.processes import free_port, wait_for
-from ivr.simulator import Script, Twilio, http_transport
+from ivr.twilio.simulator import Script, Twilio, http_transport
 from tests.support.fake_twilio_media import FakeTwilioMedia
 from voicemail.models import Recording
 

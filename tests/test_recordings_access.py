@@ -6,10 +6,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from core.cli import cli
 from crm_link.contacts import record_contact
 from crm_link.directory import Contact
 from crm_link.models import Interaction, Ticket
-from ivr.cli import cli
 from tests.desk.desk_helpers import login, page_csrf_token
 from voicemail.models import Recording, RecordingAudit, Transcript
 from voicemail.storage import LocalStorage

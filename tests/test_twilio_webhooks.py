@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from core.runtime import Runtime
 from core.web.app import create_app
 from ivr.models import Call
-from ivr.simulator import Script, Twilio, flask_transport, signed_headers
+from ivr.twilio.simulator import Script, Twilio, flask_transport, signed_headers
 from tests.conftest import PUBLIC_BASE_URL, TWILIO_SID, TWILIO_TOKEN
 from tests.twiml_check import validate
 

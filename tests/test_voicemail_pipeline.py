@@ -13,13 +13,15 @@ from rq import Queue
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 from sqlalchemy import func, select
 
+from core import worker as worker_loop
+from core.runtime import Runtime
 from crm_link.models import Interaction
-from ivr.simulator import Script
+from ivr.twilio.simulator import Script
 from tests.conftest import TWILIO_SID, TWILIO_TOKEN
 from tests.support.fake_twilio_media import FakeTwilioMedia
 from tests.support.listener import Listener
-from transcription import context, jobs, sweeper
-from transcription import worker as transcription_worker
+from transcription import jobs, sweeper
+from transcription.recognizer import ModelCache
 from voicemail.models import Recording, Transcript
 
 EVENING = "2026-11-24T20:00+09:00"   # the Japanese line is closed: straight to voicemail
@@ -51,9 +53,12 @@ def work(runtime, redis, loaded_models, ko_model):
 
     def drain(**changes):
         settings = runtime.settings.with_(**{"vosk_model_path": ko_model, **changes})
-        ctx = context.WorkerContext(settings)
-        ctx.models = loaded_models
-        transcription_worker.run(settings, redis, burst=True, ctx=ctx)
+        worker = Runtime(settings)
+        worker.services[ModelCache] = loaded_models
+        try:
+            worker_loop.run(worker, redis, burst=True)
+        finally:
+            worker.close()
 
     drain.ko_model = ko_model
     return drain

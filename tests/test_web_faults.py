@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from bench import load
 from bench.processes import free_port, fresh_database, wait_for
 from ivr.models import Call
-from ivr.simulator import Script, Twilio
+from ivr.twilio.simulator import Script, Twilio
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,7 +18,7 @@ from rq import Queue
 from rq.registry import StartedJobRegistry
 from sqlalchemy import func, select
 
-from ivr.simulator import Script
+from ivr.twilio.simulator import Script
 from tests.conftest import TWILIO_SID, TWILIO_TOKEN
 from tests.support.fake_twilio_media import FakeTwilioMedia
 from transcription import jobs

@@ -15,15 +15,19 @@ from pathlib import Path
 from rq import Queue, Retry, get_current_job
 from sqlalchemy import select
 
+from core import runtime as process
 from core.db import utcnow
-from core.events import Events
-from crm_link.contacts import update_interaction
-from transcription import context
+from core.events import emit
+from core.runtime import Runtime
 from transcription.download import DownloadPolicy, download_recording
 from transcription.errors import is_permanent
+from transcription.events import RecordingTranscribed
 from transcription.pipeline import Transcript as Decoded
 from transcription.pipeline import transcribe_file
+from transcription.recognizer import ModelCache
 from voicemail.models import Recording, Transcript
+from voicemail.recordings import note_on_timeline
+from voicemail.storage import LocalStorage
 
 log = logging.getLogger("transcription")
 
@@ -52,27 +56,33 @@ def enqueue(queue: Queue, recording_id: int, duration_seconds: int) -> str:
     return job.id
 
 
+def storage(rt: Runtime) -> LocalStorage:
+    """Where this process keeps recording audio (RECORDINGS_DIR)."""
+    return LocalStorage(rt.settings.recordings.recordings_dir)
+
+
 def transcribe_recording(recording_id: int) -> dict:
     """The job: pending recording -> audio in storage -> transcript on the caller's timeline."""
-    ctx = context.current()
-    claimed = _claim(ctx, recording_id)
+    rt = process.current()
+    claimed = _claim(rt, recording_id)
     if claimed is None:
         return {"recording_id": recording_id, "skipped": "not pending"}
     try:
-        path = _audio(ctx, claimed)
+        path = _audio(rt, claimed)
         decoded = transcribe_file(
-            path, ctx.models, model_path=ctx.settings.model_path_for(claimed.language),
+            path, rt.service(ModelCache),
+            model_path=rt.settings.transcription.model_path_for(claimed.language),
             language=claimed.language,
             speakers=("caller",) if claimed.kind == "voicemail" else ("caller", "agent"))
     except Exception as exc:  # recorded on the recording for agents, then re-raised for RQ
-        _record_failure(ctx, recording_id, exc)
+        _record_failure(rt, recording_id, exc)
         raise
-    return _attach(ctx, recording_id, decoded)
+    return _attach(rt, recording_id, decoded)
 
 
-def _claim(ctx, recording_id: int) -> Recording | None:
+def _claim(rt: Runtime, recording_id: int) -> Recording | None:
     """Count the attempt; None when there is nothing to do (done, failed, discarded, gone)."""
-    with ctx.db.session() as session:
+    with rt.db.session() as session:
         recording = session.get(Recording, recording_id)
         if recording is None or recording.status != "pending":
             return None
@@ -87,23 +97,24 @@ def _claim(ctx, recording_id: int) -> Recording | None:
         return recording
 
 
-def _audio(ctx, recording: Recording) -> Path:
+def _audio(rt: Runtime, recording: Recording) -> Path:
     """The recording's audio on local disk, downloaded from Twilio the first time only."""
     key = recording.storage_key or (f"{recording.created_at:%Y/%m}/"
                                     f"{recording.recording_sid}.wav")
-    if not ctx.storage.exists(key):
-        settings = ctx.settings
-        saved = download_recording(recording.source_url, ctx.storage, key,
-                                   auth=(settings.twilio_account_sid, settings.twilio_auth_token),
-                                   policy=DownloadPolicy.from_settings(settings))
-        with ctx.db.session() as session:
+    store = storage(rt)
+    if not store.exists(key):
+        twilio = rt.settings.twilio
+        saved = download_recording(recording.source_url, store, key,
+                                   auth=(twilio.twilio_account_sid, twilio.twilio_auth_token),
+                                   policy=DownloadPolicy.from_settings(rt.settings.recordings))
+        with rt.db.session() as session:
             row = session.get(Recording, recording.id)
             row.storage_key, row.size_bytes = saved.key, saved.size
-    return ctx.storage.local_path(key)
+    return store.local_path(key)
 
 
-def _attach(ctx, recording_id: int, decoded: Decoded) -> dict:
-    with ctx.db.session() as session:
+def _attach(rt: Runtime, recording_id: int, decoded: Decoded) -> dict:
+    with rt.db.session() as session:
         recording = session.scalar(select(Recording).where(Recording.id == recording_id)
                                    .with_for_update())
         if recording.status != "pending":  # another run finished first: attach nothing
@@ -115,16 +126,11 @@ def _attach(ctx, recording_id: int, decoded: Decoded) -> dict:
             processing_seconds=decoded.processing_seconds))
         recording.status, recording.transcribed_at = "transcribed", utcnow()
         recording.failure_reason = recording.last_error = None
-        ticket_id, customer_id = recording.ticket_id, recording.customer_id
-        if recording.interaction_id is not None:
-            update_interaction(session, recording.interaction_id, text=decoded.text or "",
-                               metadata={"transcription": "transcribed",
-                                         "model": decoded.model,
-                                         "language": decoded.language})
-    job = get_current_job()
-    if job is not None:  # desks showing this ticket refresh its timeline
-        Events(job.connection).publish("recording.transcribed", recording_id=recording_id,
-                                       ticket_id=ticket_id, customer_id=customer_id)
+        note_on_timeline(session, recording, text=decoded.text or "",
+                         metadata={"transcription": "transcribed", "model": decoded.model,
+                                   "language": decoded.language})
+        emit(session, RecordingTranscribed(recording_id, recording.ticket_id,
+                                           recording.customer_id))
     log.info("recording transcribed", extra={"recording_id": recording_id,
                                              "seconds": round(decoded.duration, 1),
                                              "processing": round(decoded.processing_seconds, 2)})
@@ -132,14 +138,14 @@ def _attach(ctx, recording_id: int, decoded: Decoded) -> dict:
             "duration": decoded.duration}
 
 
-def _record_failure(ctx, recording_id: int, exc: BaseException) -> None:
+def _record_failure(rt: Runtime, recording_id: int, exc: BaseException) -> None:
     """Permanent errors fail the recording now (no retry); transient ones on the last try."""
     job = get_current_job()
     last_try = job is None or not job.retries_left
     if is_permanent(exc) and job is not None:
         job.retries_left = 0  # retrying cannot help; RQ records the failure once
     reason = str(exc) or type(exc).__name__
-    with ctx.db.session() as session:
+    with rt.db.session() as session:
         recording = session.get(Recording, recording_id)
         if recording is None or recording.status != "pending":
             return
@@ -147,9 +153,8 @@ def _record_failure(ctx, recording_id: int, exc: BaseException) -> None:
             _fail(session, recording, reason)
             return
         recording.last_error = reason  # still pending: the retry is scheduled, the reason shown
-        if recording.interaction_id is not None:
-            update_interaction(session, recording.interaction_id,
-                               metadata={"transcription": "retrying", "last_error": reason})
+        note_on_timeline(session, recording,
+                         metadata={"transcription": "retrying", "last_error": reason})
     log.warning("transcription will be retried", extra={"recording_id": recording_id,
                                                         "error": reason})
 
@@ -157,8 +162,6 @@ def _record_failure(ctx, recording_id: int, exc: BaseException) -> None:
 def _fail(session, recording: Recording, reason: str) -> None:
     """Failed is a final, visible state: agents read the reason on the ticket."""
     recording.status, recording.failure_reason = "failed", reason
-    if recording.interaction_id is not None:
-        update_interaction(session, recording.interaction_id,
-                           text=f"(transcription failed: {reason})",
-                           metadata={"transcription": "failed", "failure_reason": reason})
+    note_on_timeline(session, recording, text=f"(transcription failed: {reason})",
+                     metadata={"transcription": "failed", "failure_reason": reason})
     log.error("recording failed", extra={"recording_id": recording.id, "reason": reason})

@@ -20,9 +20,9 @@ from rq.registry import FailedJobRegistry, StartedJobRegistry
 from sqlalchemy import func, select
 
 from core.db import Database
-from crm_link.contacts import update_interaction
 from transcription import jobs
 from voicemail.models import Recording
+from voicemail.recordings import note_on_timeline
 
 log = logging.getLogger("transcription")
 
@@ -117,10 +117,8 @@ def retry_failed(db: Database, redis: Redis, queue_name: str = jobs.QUEUE) -> in
         rows = session.scalars(select(Recording).where(Recording.status == "failed")).all()
         for recording in rows:
             recording.status, recording.attempts, recording.failure_reason = "pending", 0, None
-            if recording.interaction_id is not None:
-                update_interaction(session, recording.interaction_id,
-                                   text="(transcription queued again)",
-                                   metadata={"transcription": "pending", "failure_reason": None})
+            note_on_timeline(session, recording, text="(transcription queued again)",
+                             metadata={"transcription": "pending", "failure_reason": None})
         ids = [(r.id, r.duration) for r in rows]
     for recording_id, duration in ids:
         failed.remove(jobs.job_id(recording_id), delete_job=True)

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from crm_link.contacts import update_interaction
 from crm_link.models import Ticket
-from ivr.models import Call
 from voicemail.errors import VoicemailError
 from voicemail.models import Recording, RecordingAudit, Transcript
+from voicemail.recordings import note_on_timeline
 from voicemail.storage import RecordingStorage
 
 
@@ -52,8 +51,7 @@ def may_hear(session: Session, listener: Listener, recording: Recording) -> bool
     teams = set(listener.queues)
     if recording.mailbox and recording.mailbox in teams:
         return True
-    queue = session.scalar(select(Call.queue).where(Call.call_sid == recording.call_sid))
-    if queue and queue in teams:
+    if recording.queue and recording.queue in teams:
         return True
     assignee = session.scalar(select(Ticket.assignee_id).where(Ticket.id == recording.ticket_id))
     return assignee is not None and assignee == listener.user_id
@@ -79,10 +77,9 @@ def delete_recording(session: Session, storage: RecordingStorage, recording_id: 
     session.execute(delete(Transcript).where(Transcript.recording_id == recording_id))
     recording.status, recording.deleted_at = "deleted", now
     recording.storage_key, recording.size_bytes = None, None
-    if recording.interaction_id is not None:
-        update_interaction(session, recording.interaction_id,
-                           text=f"(recording and transcript deleted on {now:%Y-%m-%d}: {reason})",
-                           metadata={"transcription": "deleted"})
+    note_on_timeline(session, recording,
+                     text=f"(recording and transcript deleted on {now:%Y-%m-%d}: {reason})",
+                     metadata={"transcription": "deleted"})
     audit(session, recording_id, "deleted", listener, now, reason=reason)
     return recording
 

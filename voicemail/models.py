@@ -8,6 +8,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, JSONType, UTCDateTime, utcnow
+from crm_link.references import register_customer_reference
 
 # pending: waiting for (or in) a transcription job; transcribed and failed are final;
 # discarded: the caller re-recorded; deleted: audio removed (retention or a person's request).
@@ -37,9 +38,10 @@ class Recording(Base):
     job_id: Mapped[str | None] = mapped_column(String(64))
     storage_key: Mapped[str | None] = mapped_column(String(255))
     size_bytes: Mapped[int | None] = mapped_column(Integer)
-    customer_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    ticket_id: Mapped[int | None] = mapped_column(Integer)
-    interaction_id: Mapped[int | None] = mapped_column(Integer)
+    queue: Mapped[str | None] = mapped_column(String(64))   # the call's queue, if it had one
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    interaction_id: Mapped[int | None] = mapped_column(ForeignKey("interactions.id"))
     handled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # voicemail taken
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -76,3 +78,6 @@ class RecordingAudit(Base):
     action: Mapped[str] = mapped_column(String(24))
     actor: Mapped[str] = mapped_column(String(128))
     detail: Mapped[dict] = mapped_column(JSONType, default=dict)
+
+
+register_customer_reference("recordings", Recording.__table__.c.customer_id)

@@ -74,6 +74,27 @@ def _row(user: accounts.User) -> tuple[str, ...]:
             ",".join(user.queues or []) or "-", user.dial or "-", state)
 
 
+@users.command("set")
+@click.argument("username")
+@click.option("--role", type=click.Choice(accounts.ROLES))
+@click.option("--queue", "queues", multiple=True,
+              help="The queues the user serves, replacing the current ones (repeatable).")
+@click.option("--no-queues", is_flag=True, help="Serve no queue.")
+@click.option("--dial", help="How calls are offered: client:NAME, sip:USER@HOST or +E164; "
+                              "'' clears it.")
+@click.option("--max-open", type=int, help="Open tickets before round-robin skips this user.")
+@pass_context
+def set_(ctx: Context, username: str, role: str | None, queues: tuple[str, ...],
+         no_queues: bool, dial: str | None, max_open: int | None) -> None:
+    """Change how USERNAME takes work (role, queues, dial target, open-ticket cap)."""
+    with ctx.session() as session:
+        user = accounts.get_user(session, username)
+        changed = accounts.update_agent(user, role=role, dial=dial, max_open_tickets=max_open,
+                                        queues=() if no_queues else (queues or None))
+    click.echo(f"{user.username!r}: " + (", ".join(changed) + " changed" if changed
+                                         else "nothing to change"))
+
+
 @users.command("set-password")
 @click.argument("username")
 @click.option("--password-stdin", is_flag=True, help=PASSWORD_STDIN_HELP)

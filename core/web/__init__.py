@@ -1,4 +1,5 @@
-"""Web layer helpers shared by the blueprints."""
+"""The web kit every feature's web edge uses: the app factory, sign-in sessions, CSRF,
+texts in Japanese and English, event streams, health probes and the error translator."""
 
 from __future__ import annotations
 
@@ -9,4 +10,4 @@ from core.runtime import Runtime
 
 def runtime() -> Runtime:
     """The Runtime of the app serving this request."""
-    return current_app.extensions["ivr"]
+    return current_app.extensions["runtime"]

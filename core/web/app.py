@@ -1,7 +1,12 @@
-"""The application factory: one Flask app per process, wired from one Settings object."""
+"""The application factory: one Flask app per process, wired from one Settings object.
+
+The platform's own routes (health) and web kit (request logging, error translator, template
+globals) first, then every feature's web edge, in dependency order (core.features).
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import time
 import uuid
@@ -9,22 +14,12 @@ import uuid
 from flask import Flask, abort, g, request
 from werkzeug.routing import IntegerConverter
 
-from core import logs
+from core import accounts, features, logs
 from core.runtime import Runtime
 from core.settings import Settings
-from core.web import health
-from crm_link import api as crm_api
-from desk import assignment_hook, assignment_web
-from desk import auth as desk_auth
-from desk import home as desk_home
-from desk import ticket_views as desk_tickets
-from ivr.flowstore import FlowRegistry
-from ivr.revisions import DbRevisionArchive
-from ivr.telephony import CallService
-from ivr.web import twilio
-from supervisor import dashboard_web
-from supervisor import flows_web as supervisor_flows
-from voicemail import web as recordings_web
+from core.web import errors, health, i18n
+from core.web.layout import nav_links
+from core.web.security import csrf, current_user
 
 log = logging.getLogger("ivr.web")
 
@@ -49,22 +44,16 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     )
     app.json.ensure_ascii = False
     app.url_map.converters["int"] = DatabaseId
-    app.extensions["ivr"] = runtime
+    app.extensions["runtime"] = runtime
     _request_logging(app)
     app.before_request(_refuse_nul)
+    errors.install(app)
+    _template_globals(app)
     app.register_blueprint(health.bp)
-    app.register_blueprint(crm_api.bp)
-    app.register_blueprint(twilio.bp)
-    app.register_blueprint(twilio.media)
-    _telephony(app, runtime)
-    app.register_blueprint(desk_auth.bp)
-    app.register_blueprint(desk_home.bp)
-    app.register_blueprint(recordings_web.bp)
-    app.register_blueprint(desk_tickets.bp)
-    app.register_blueprint(assignment_web.bp)
-    assignment_hook.install(runtime)  # tickets filed by this process are assigned as they come
-    app.register_blueprint(supervisor_flows.bp)
-    app.register_blueprint(dashboard_web.bp)
+    for feature in features.load():
+        if feature.web:
+            importlib.import_module(feature.web).install(app, runtime)
+    runtime.start()  # every feature subscribes to this process's events
     if settings.generated_secrets:
         log.warning("development mode: generated secrets in use",
                     extra={"generated": list(settings.generated_secrets),
@@ -80,16 +69,15 @@ class DatabaseId(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
-def _telephony(app: Flask, runtime: Runtime) -> None:
-    """Flows from FLOWS_DIR (hot reloaded, revisions archived) and the call service using them."""
-    settings = runtime.settings
-    registry = FlowRegistry(settings.flows_dir, reload_seconds=settings.flows_reload_seconds,
-                            archive=DbRevisionArchive(runtime.db))
-    registry.reload()
-    registry.archive_pending()
-    runtime.readiness_probes["flows"] = registry.status
-    app.extensions["flows"] = registry
-    app.extensions["calls"] = CallService(settings, registry, lambda: runtime.clock())
+def _template_globals(app: Flask) -> None:
+    """What every feature's pages may use: texts, the signed-in user, the CSRF token."""
+    app.add_template_global(i18n.t, "t")
+    app.add_template_global(i18n.current_language, "current_language")
+    app.add_template_global(csrf.token, "csrf_token")
+    app.add_template_global(current_user, "current_user")
+    app.add_template_global(accounts.PRESENCES, "PRESENCES")
+    app.add_template_global(accounts.LANGUAGES, "LANGUAGES")
+    app.add_template_global(nav_links, "nav_links")
 
 
 def _refuse_nul() -> None:

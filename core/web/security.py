@@ -151,7 +151,10 @@ def login_required(view: Callable) -> Callable:
         if current_user() is None:
             if wants_json():
                 return jsonify(error="Sign-in required."), 401
-            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+            login = current_app.config.get("LOGIN_VIEW")  # the sign-in page a feature offers
+            if login is None:
+                return Response("Sign-in required.", status=401, mimetype="text/plain")
+            return redirect(url_for(login, next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
 
     return wrapper

@@ -32,24 +32,25 @@ EXITS = (Hangup, GotoFlow, Connect, Voicemail, Callback)
 # Steps that run without waiting for the caller: a cycle of these never ends.
 INSTANT = (Say, Play, SetVars, Branch)
 
+# The steps each action can lead to (within its flow): one entry per action.
+SUCCESSORS = {
+    Say: lambda a: [a.next],
+    Play: lambda a: [a.next],
+    SetVars: lambda a: [a.next],
+    Menu: lambda a: [*a.options.values(), *filter(None, [a.fallback])],
+    Ask: lambda a: [a.next, *filter(None, [a.fallback])],
+    Branch: lambda a: [rule.goto for rule in a.rules],
+    Connect: lambda a: list(filter(None, [a.no_answer, a.next])),
+    Voicemail: lambda a: list(filter(None, [a.next])),
+    Callback: lambda a: list(filter(None, [a.next, a.fallback])),
+    GotoFlow: lambda a: [],
+    Hangup: lambda a: [],
+}
+
 
 def successors(action) -> list[str]:
     """The steps an action can lead to."""
-    if isinstance(action, (Say, Play, SetVars)):
-        return [action.next]
-    if isinstance(action, Menu):
-        return [*action.options.values(), *filter(None, [action.fallback])]
-    if isinstance(action, Ask):
-        return [action.next, *filter(None, [action.fallback])]
-    if isinstance(action, Branch):
-        return [rule.goto for rule in action.rules]
-    if isinstance(action, (Connect,)):
-        return list(filter(None, [action.no_answer, action.next]))
-    if isinstance(action, (Voicemail,)):
-        return list(filter(None, [action.next]))
-    if isinstance(action, Callback):
-        return list(filter(None, [action.next, action.fallback]))
-    return []
+    return SUCCESSORS[type(action)](action)
 
 
 def check_flow(flow: Flow, c: Checker) -> None:

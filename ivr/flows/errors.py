@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from core.problems import ConfigFileError, Problem
 from ivr.errors import IvrError
 
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One finding in a flow file, printed as `path:line:col: message`."""
-
-    path: str
-    line: int
-    col: int
-    message: str
-    severity: str = "error"  # "error" refuses the file; "warning" is reported by lint only
-
-    def __str__(self) -> str:
-        prefix = "" if self.severity == "error" else f"{self.severity}: "
-        return f"{self.path}:{self.line}:{self.col}: {prefix}{self.message}"
+__all__ = ["FlowError", "FlowRuntimeError", "Problem"]
 
 
-class FlowError(IvrError):
+class FlowError(ConfigFileError, IvrError):
     """A flow file (or set of flows) is not valid; holds every problem found, not just the first."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = sorted(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
 
 
 class FlowRuntimeError(IvrError):

@@ -7,10 +7,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from core.yamlsrc import Source
 from ivr.flows.errors import Problem
 from ivr.flows.grammar import LANGUAGE, Field
 from ivr.flows.model import Text
-from ivr.flows.yamlsrc import Source
 
 BAD = object()  # marks a value that failed its check (a problem was already recorded)
 _YAML11_BOOLS = {"yes", "no", "on", "off", "y", "n"}

@@ -13,7 +13,7 @@ from ivr.flows.errors import FlowError, Problem
 from ivr.flows.fields import Checker
 from ivr.flows.grammar import f
 from ivr.flows.model import Flow, Menu
-from ivr.flows.yamlsrc import load
+from ivr.flows.parse import load_flow_yaml
 
 EXPECT = {
     "hears": f("list", "phrases the caller hears, in this order (each a part of one <Say>)",
@@ -96,7 +96,7 @@ class Heard:
 
 def parse_file(content: bytes, path: str) -> list[ScriptedCall]:
     """The calls of one test file, or a FlowError with path:line: problems (unknown keys too)."""
-    source = load(content, path)
+    source = load_flow_yaml(content, path)
     checker = Checker(source)
     if source.data is None:
         raise FlowError([Problem(path, 1, 1, "the test file is empty; it needs `calls:`")])

@@ -87,33 +87,50 @@ def build(flow: Flow) -> Graph:
 
 def edges_of(name: str, action) -> list[Edge]:
     """Every way out of a step, labelled as a supervisor would say it."""
-    if isinstance(action, (Say, Play)):
-        return [Edge(name, action.next, "")]
-    if isinstance(action, SetVars):
-        return [Edge(name, action.next, ", ".join(f"{k}={v}" for k, v in action.values.items()))]
-    if isinstance(action, Menu):
-        out = [Edge(name, target, f"press {key}") for key, target in action.options.items()]
-        return out + _maybe(name, action.fallback, f"after {action.attempts} failed tries",
-                            "dashed")
-    if isinstance(action, Ask):
-        return [Edge(name, action.next, f"answer → {action.save_as}")] + _maybe(
-            name, action.fallback, f"after {action.attempts} failed tries", "dashed")
-    if isinstance(action, Branch):
-        return [Edge(name, rule.goto, describe(rule.when) if rule.when else "otherwise")
-                for rule in action.rules]
-    if isinstance(action, Connect):
-        return (_maybe(name, action.next, "after the conversation")
-                + _maybe(name, action.no_answer, "no answer", "dashed"))
-    if isinstance(action, Voicemail):
-        return _maybe(name, action.next, "message saved")
-    if isinstance(action, Callback):
-        return (_maybe(name, action.next, "booked")
-                + _maybe(name, action.fallback, f"after {action.attempts} failed tries",
-                         "dashed"))
-    if isinstance(action, GotoFlow):
-        target = f"flow {action.flow}" + (f" / {action.step}" if action.step else "")
-        return [Edge(name, target, "goto_flow")]
-    return []
+    return EDGES[type(action)](name, action)
+
+
+def _next(name, a) -> list[Edge]:
+    return [Edge(name, a.next, "")]
+
+
+def _set_edges(name, a: SetVars) -> list[Edge]:
+    return [Edge(name, a.next, ", ".join(f"{k}={v}" for k, v in a.values.items()))]
+
+
+def _menu_edges(name, a: Menu) -> list[Edge]:
+    out = [Edge(name, target, f"press {key}") for key, target in a.options.items()]
+    return out + _maybe(name, a.fallback, f"after {a.attempts} failed tries", "dashed")
+
+
+def _ask_edges(name, a: Ask) -> list[Edge]:
+    return [Edge(name, a.next, f"answer → {a.save_as}")] + _maybe(
+        name, a.fallback, f"after {a.attempts} failed tries", "dashed")
+
+
+def _branch_edges(name, a: Branch) -> list[Edge]:
+    return [Edge(name, rule.goto, describe(rule.when) if rule.when else "otherwise")
+            for rule in a.rules]
+
+
+def _connect_edges(name, a: Connect) -> list[Edge]:
+    return (_maybe(name, a.next, "after the conversation")
+            + _maybe(name, a.no_answer, "no answer", "dashed"))
+
+
+def _callback_edges(name, a: Callback) -> list[Edge]:
+    return (_maybe(name, a.next, "booked")
+            + _maybe(name, a.fallback, f"after {a.attempts} failed tries", "dashed"))
+
+
+def _goto_edges(name, a: GotoFlow) -> list[Edge]:
+    return [Edge(name, f"flow {a.flow}" + (f" / {a.step}" if a.step else ""), "goto_flow")]
+
+
+EDGES = {Say: _next, Play: _next, SetVars: _set_edges, Menu: _menu_edges, Ask: _ask_edges,
+         Branch: _branch_edges, Connect: _connect_edges,
+         Voicemail: lambda name, a: _maybe(name, a.next, "message saved"),
+         Callback: _callback_edges, GotoFlow: _goto_edges, Hangup: lambda name, a: []}
 
 
 def _maybe(name: str, target: str | None, label: str, style: str = "solid") -> list[Edge]:
@@ -137,31 +154,19 @@ def describe(cond: Condition) -> str:
 
 def summary(flow: Flow, action) -> str:
     """What the step says or does, shortened: the words in the flow's main language."""
-    text = _main_text(action)
-    if text is not None:
-        words = text.pick(flow.language, flow.language)[0]
-    elif isinstance(action, Connect):
-        words = f"{action.kind} {action.target}"
-    elif isinstance(action, Play):
-        words = action.url
-    elif isinstance(action, GotoFlow):
-        words = action.flow
-    elif isinstance(action, Callback):
-        words = f"queue {action.queue}"
-    else:
-        words = ""
-    words = " ".join(words.split())
+    said = SUMMARY[type(action)](action)
+    words = said.pick(flow.language, flow.language)[0] if isinstance(said, Text) else said
+    words = " ".join((words or "").split())
     return words if len(words) <= SUMMARY_CHARS else words[:SUMMARY_CHARS - 1] + "…"
 
 
-def _main_text(action) -> Text | None:
-    if isinstance(action, Say):
-        return action.text
-    if isinstance(action, (Menu, Ask)):
-        return action.prompt
-    if isinstance(action, Voicemail):
-        return action.prompt
-    return None
+# What a node shows: the words it speaks (a Text) or what it does (a string).
+SUMMARY = {
+    Say: lambda a: a.text, Menu: lambda a: a.prompt, Ask: lambda a: a.prompt,
+    Voicemail: lambda a: a.prompt, Connect: lambda a: f"{a.kind} {a.target}",
+    Play: lambda a: a.url, GotoFlow: lambda a: a.flow, Callback: lambda a: f"queue {a.queue}",
+    SetVars: lambda a: "", Branch: lambda a: "", Hangup: lambda a: "",
+}
 
 
 def reachable(start: str, edges: list[Edge]) -> set[str]:

@@ -72,12 +72,13 @@ def _retry_loops(flow: Flow) -> Iterator[Problem]:
                             "run out; end the loop at an agent, voicemail or a hang-up")
 
 
+# Where a step sends a caller it gave up on: (key, target) per action that has one.
+FAILURE_KEYS = {Menu: "fallback", Ask: "fallback", Callback: "fallback", Connect: "no_answer"}
+
+
 def _failure_exits(action) -> list[tuple[str, str | None]]:
-    if isinstance(action, (Menu, Ask, Callback)):
-        return [("fallback", action.fallback)]
-    if isinstance(action, Connect):
-        return [("no_answer", action.no_answer)]
-    return []
+    key = FAILURE_KEYS.get(type(action))
+    return [(key, getattr(action, key))] if key else []
 
 
 def texts(flow: Flow) -> Iterator[tuple[str | None, tuple, Text]]:

@@ -6,6 +6,8 @@ import hashlib
 import re
 from typing import Any
 
+from core.problems import ConfigFileError
+from core.yamlsrc import Source, load
 from ivr.flows import checks, grammar, schedule
 from ivr.flows.errors import FlowError
 from ivr.flows.fields import BAD, Checker
@@ -25,7 +27,6 @@ from ivr.flows.model import (
     Step,
     Voicemail,
 )
-from ivr.flows.yamlsrc import Source, load
 
 AUDIO_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\.(?:mp3|wav|ogg|m4a)$")
 
@@ -35,9 +36,17 @@ def revision_of(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()[:16]
 
 
+def load_flow_yaml(content: str | bytes, path: str) -> Source:
+    """The YAML of a flow (or flow test) file, positions kept; its problems raise FlowError."""
+    try:
+        return load(content, path)
+    except ConfigFileError as exc:
+        raise FlowError(exc.problems) from None
+
+
 def parse_flow(content: bytes, path: str, *, media_files: frozenset[str] | None = None) -> Flow:
     """Parse and check one flow file (media_files: audio files present in the flows folder)."""
-    source = load(content, path)
+    source = load_flow_yaml(content, path)
     checker = Checker(source)
     flow = _build(source, checker, revision_of(content), media_files)
     if flow is not None:

@@ -1,4 +1,9 @@
-"""Twilio's webhooks: signed requests in, TwiML out; never a 5xx to a caller's phone."""
+"""Twilio's webhooks: signed requests in, TwiML out; never a 5xx to a caller's phone.
+
+The Flask edge of the Twilio adapter: each route checks the signature, reads the form with
+ivr.twilio.params into a provider-neutral report, hands it to the call service, answers its
+reply and publishes the reply's events once the writes are done.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,15 @@ import functools
 import logging
 
 from flask import Blueprint, Response, abort, current_app, request, send_from_directory
-from redis.exceptions import RedisError
-from twilio.request_validator import RequestValidator, compare
 
+from core.events import Event
 from core.web import runtime
-from ivr import twiml
+from ivr.calls import lifecycle
+from ivr.calls.service import CallService, Reply
 from ivr.flows.parse import AUDIO_FILE
-from ivr.telephony import CallService, Reply
-from transcription import jobs
-from voicemail import recordings
+from ivr.twilio import params as twilio_params
+from ivr.twilio import twiml
+from ivr.twilio.signature import signed
 from voicemail.errors import VoicemailError
 
 log = logging.getLogger("ivr.twilio")
@@ -36,22 +41,13 @@ def require_signature():
         url += "?" + request.query_string.decode("utf-8", "replace")
     params = request.form if request.method == "POST" else request.args
     signature = request.headers.get("X-Twilio-Signature", "")
-    if not signature or not _signed(settings.twilio_auth_token, url, params.to_dict(flat=True),
-                                    signature):
+    if not signed(settings.twilio.twilio_auth_token, url, params.to_dict(flat=True), signature):
         log.warning("twilio signature rejected", extra={"path": request.path,
                                                         "signed": bool(signature)})
         abort(403)
     if not params.get("CallSid"):
         abort(400, "CallSid is required")
     _fresh_flows()
-
-
-def _signed(token: str, url: str, params: dict, signature: str) -> bool:
-    """Twilio's check; the URL exactly as configured first (one HMAC instead of validate()'s
-    two), then validate()'s with-and-without-port variants."""
-    validator = RequestValidator(token)
-    return (compare(validator.compute_signature(url, params), signature)
-            or validator.validate(url, params, signature))
 
 
 def _fresh_flows() -> None:
@@ -63,6 +59,7 @@ def _fresh_flows() -> None:
     except Exception:  # noqa: BLE001 -- the request still runs on the flows already loaded
         log.exception("flow reload failed")
 
+
 def twiml_route(handler):
     """Run a webhook on the database (the call service decides its transactions); on any
     failure answer safe TwiML, not a 5xx."""
@@ -71,29 +68,27 @@ def twiml_route(handler):
     def wrapper(*args, **kwargs):
         params = request.values.to_dict(flat=True)
         try:
-            reply = handler(runtime().db, params, *args, **kwargs)
+            reply: Reply = handler(runtime().db, params, *args, **kwargs)
         except Exception:  # noqa: BLE001 -- the caller must hear something, and we log it all
             log.exception("webhook failed; safe TwiML sent", extra={"path": request.path})
             return Response(_safe(params), mimetype="text/xml")
-        if isinstance(reply, Reply):
-            publish(reply)
-            reply = reply.twiml
-        return Response(reply, mimetype="text/xml")
+        publish(reply.events)
+        return Response(reply.body, mimetype="text/xml")
 
     return wrapper
 
 
-def publish(reply: Reply) -> None:
-    """Live events go out after the commit, so a screen-pop never shows uncommitted data, and
-    from a background thread, so the caller never waits on Redis."""
-    events = runtime().background_events
-    for kind, data in reply.events:
-        events.publish(kind, **data)
+def publish(events: list[Event]) -> None:
+    """After the writes: live events go out from a background thread (the caller never waits
+    on Redis), so a screen-pop never shows uncommitted data."""
+    bus = runtime().bus
+    for item in events:
+        bus.publish(item)
 
 
 def _safe(params) -> str:
     try:
-        return calls().safe_twiml(params)
+        return calls().safe_reply(params.get("To", ""))
     except Exception:  # noqa: BLE001 -- even the flows may be unusable: hang up politely
         log.exception("safe TwiML failed; hanging up")
         return twiml.goodbye(None)
@@ -109,72 +104,63 @@ def _turn() -> int:
 @bp.route("/voice", methods=["POST", "GET"])
 @twiml_route
 def voice(db, params):
-    return calls().incoming(db, params)
+    return calls().incoming(db, twilio_params.arrival(params))
 
 
 @bp.post("/step")
 @twiml_route
 def step(db, params):
-    return calls().step(db, params, _turn(), request.args.get("on", ""))
+    answer = twilio_params.answer(request.args.get("on", ""), params)
+    return calls().step(db, params["CallSid"], _turn(), answer)
 
 
 @bp.post("/queue/wait")
 @twiml_route
 def queue_wait(db, params):
-    return calls().queue_wait(db, params, _turn())
+    _turn()
+    return calls().queue_wait(db, twilio_params.queue_wait(params))
 
 
 @bp.post("/fallback/done")
 @twiml_route
 def fallback_done(_db, _params):
     """After the emergency voicemail: thank the caller and hang up (no state needed)."""
-    return twiml.goodbye(None)
+    return Reply(twiml.goodbye(None))
 
 
 @bp.post("/recording")
 def recording():
-    """Recording status callback: store it (once) with its pending transcription, then queue it."""
+    """Recording status callback: stored once with its pending transcription (queued once
+    committed, by the transcription feature)."""
     rt = runtime()
-    params = request.form.to_dict(flat=True)
+    report = twilio_params.recording(request.form.to_dict(flat=True), request.args)
     try:
         with rt.db.session() as session:
-            rec, new = recordings.receive(session, params, request.args, now=rt.clock(),
-                                          region=rt.settings.default_region,
-                                          window_days=rt.settings.thread_window_days)
-            ref = (rec.id, rec.duration, new and rec.status == "pending")
-            filed = {"recording_id": rec.id, "ticket_id": rec.ticket_id,
-                     "customer_id": rec.customer_id, "mailbox": rec.mailbox,
-                     "call_sid": rec.call_sid} if new and rec.kind == "voicemail" else None
+            lifecycle.recording(session, report, rt.clock(), rt.settings)
     except VoicemailError as exc:
         abort(400, str(exc))
-    recording_id, duration, queue_it = ref
-    if filed and filed["ticket_id"]:
-        rt.background_events.publish("voicemail.new", **filed)
-    if queue_it:
-        try:
-            jobs.enqueue(rt.queue(jobs.QUEUE), recording_id, duration)
-        except RedisError as exc:  # stays pending; the worker's sweeper queues it later
-            log.warning("transcription not queued yet", extra={"recording_id": recording_id,
-                                                               "error": str(exc)})
     return Response(status=204)
 
 
 @bp.post("/status")
 def status():
-    params = request.values.to_dict(flat=True)
-    with runtime().db.session() as session:
-        reply = calls().status(session, params)
-    publish(reply)
+    rt = runtime()
+    report = twilio_params.status(request.values.to_dict(flat=True))
+    with rt.db.session() as session:
+        events = lifecycle.status(session, report, rt.clock())
+    publish(events)
     return Response(status=204)
 
 
 @bp.post("/agent-status")
 def agent_status():
     """An agent's leg answered: record who took the call and pop their screen."""
-    params = request.values.to_dict(flat=True)
-    with runtime().db.session() as session:
-        reply = calls().agent_answered(session, params, request.args.get("agent", "")[:64])
-    publish(reply)
+    rt = runtime()
+    call_id = twilio_params.answered_call(request.values.to_dict(flat=True))
+    with rt.db.session() as session:
+        events = lifecycle.agent_answered(session, call_id, request.args.get("agent", "")[:64],
+                                          rt.clock())
+    publish(events)
     return Response(status=204)
 
 
@@ -183,4 +169,5 @@ def flow_media(name: str):
     """Prompt audio named in flows (public: Twilio fetches it unsigned, like any <Play> URL)."""
     if not AUDIO_FILE.match(name):
         abort(404)
-    return send_from_directory(runtime().settings.flows_dir.resolve(), name, max_age=300)
+    return send_from_directory(runtime().settings.telephony.flows_dir.resolve(), name,
+                               max_age=300)

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from crm_link.api import bp
+from crm_link.web.api import bp
 
 ROUTES = [("get", "/api/customers/1"), ("post", "/api/customers"),
           ("get", "/api/customers/lookup?phone=0312345678"), ("get", "/api/customers/1/timeline"),

@@ -6,16 +6,27 @@ import io
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import update
 
+from core import accounts
 from crm_link.models import Ticket
 from crm_link.reports import period_bounds
 from tests.crm_link.crm_helpers import NOW, file
+from tests.desk.desk_helpers import PASSWORD
+
+
+def agent_with_id(session, user_id: int) -> None:
+    """An agent account with a chosen id (tickets may only be assigned to existing agents)."""
+    user = accounts.create_user(session, f"agent{user_id}", PASSWORD)
+    session.execute(update(accounts.User).where(accounts.User.id == user.id).values(id=user_id))
 
 
 @pytest.fixture
 def tickets(db):
     """Four tickets: voice/new/agent 7, email/open, sms/solved/agent 7, chat/closed (Japanese)."""
     with db.session() as session:
+        agent_with_id(session, 7)
+        agent_with_id(session, 12)
         rows = [
             file(session, at=NOW - dt.timedelta(days=3), phone="090-1111-1111"),
             file(session, at=NOW - dt.timedelta(days=2), channel="email", email="a@example.jp",
@@ -107,6 +118,7 @@ def test_csv_of_nothing_is_just_the_header(client, api_headers):
     ({"status": "done"}, 400, None),
     ({"priority": "meh"}, 400, None),
     ({"assignee_id": "7"}, 400, None),
+    ({"assignee_id": 404}, 400, None),                # no such agent
     ({"owner": 1}, 400, None),
     ({}, 400, None),
 ])

@@ -1,13 +1,16 @@
 """Merging customers moves identities, tickets and the timeline; undo gives them back, also later."""
 
 import pytest
+from sqlalchemy import select
 
 from crm_link.customers import create_customer, list_duplicate_flags, lookup
 from crm_link.errors import MergeError, NotFound
 from crm_link.merges import merge_customers, undo_merge
 from crm_link.models import Customer, Interaction, Ticket
 from crm_link.tickets import timeline
+from ivr.models import Call
 from tests.crm_link.crm_helpers import DAY, NOW, file
+from voicemail.models import Recording
 
 
 def two_customers(session):
@@ -123,3 +126,26 @@ def test_survivor_takes_the_name_of_the_absorbed_customer_until_undo(session):
     undo_merge(session, merge.merge_id)
     survivor = session.get(Customer, anonymous.customer_id)
     assert (survivor.name, survivor.anonymous) == (None, True)
+
+
+def test_merge_moves_calls_and_recordings_and_undo_brings_them_back(session):
+    """Other features' rows that point at a customer (crm_link.references) follow merges."""
+    a, b = two_customers(session)
+    call = dict(from_number="taro@example.jp", to_number="+81312345678", flow_name="f",
+                flow_revision="r", state={}, turn=1, last_twiml="", events=[])
+    session.add_all([Call(call_sid="CA-b", customer_id=b.customer_id, **call),
+                     Call(call_sid="CA-a", customer_id=a.customer_id, **call),
+                     Recording(recording_sid="RE-b", call_sid="CA-b", kind="voicemail",
+                               source_url="u", customer_id=b.customer_id)])
+    session.flush()
+    merged = merge_customers(session, a.customer_id, b.customer_id)
+    calls = dict(session.execute(select(Call.call_sid, Call.customer_id)).all())
+    assert calls == {"CA-a": a.customer_id, "CA-b": a.customer_id}
+    assert session.scalar(select(Recording.customer_id)) == a.customer_id
+    assert len(merged.moved["calls"]) == 1 and len(merged.moved["recordings"]) == 1
+
+    undone = undo_merge(session, merged.merge_id)
+    calls = dict(session.execute(select(Call.call_sid, Call.customer_id)).all())
+    assert calls == {"CA-a": a.customer_id, "CA-b": b.customer_id}
+    assert session.scalar(select(Recording.customer_id)) == b.customer_id
+    assert undone.restored["calls"] == merged.moved["calls"]

@@ -10,7 +10,7 @@ from pathlib import Path
 from core.db import Database
 from crm_link.contacts import record_contact
 from crm_link.directory import Contact
-from ivr.demo import SAMPLE
+from ivr.tools.demo import SAMPLE
 from voicemail.models import Recording, Transcript
 from voicemail.storage import LocalStorage
 

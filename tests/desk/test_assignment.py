@@ -11,15 +11,14 @@ import pytest
 from sqlalchemy import func, select
 
 from core import accounts
-from core.events import Events
+from core.events import EventBus, Events, unbind
 from core.runtime import Runtime
 from crm_link.contacts import file_contact
 from crm_link.directory import Contact
 from crm_link.models import Interaction, Ticket
 from crm_link.tickets import update_ticket
-from desk import assignment, assignment_hook
+from desk import assignment, auto_assign
 from desk.assignment import assign_waiting
-from desk.assignment_hook import Hook
 from desk.assignment_rules import RulesFile
 from tests.support.listener import Listener
 
@@ -51,12 +50,14 @@ def rules_dir(tmp_path):
 
 
 @pytest.fixture
-def hooked(db, redis, rules_dir, clock):
-    """The assignment hook on the test database, as an app or worker installs it."""
-    hook = assignment_hook.install_on(db.sessions, Hook(RulesFile(rules_dir), clock,
-                                                        lambda: Events(redis)))
-    yield hook
-    assignment_hook.uninstall(db.sessions)
+def hooked(db, redis, rules_dir, clock, settings):
+    """The desk's assignment subscribed to the test database's events, as an app does."""
+    runtime = Runtime(settings.with_(flows_dir=rules_dir), db=db, clock=clock, live_sync=True)
+    runtime.bus = EventBus(live=Events(redis).send)
+    auto = auto_assign.subscribe(runtime)
+    runtime.bus.bind(db.sessions)
+    yield auto
+    unbind(db.sessions)
 
 
 def set_presence(db, username, presence):
@@ -142,7 +143,7 @@ def test_raising_a_cap_or_joining_a_queue_frees_capacity(db, hooked, make_user):
     assert owners(db) == {first: None, billing: None}
     assert ticket(db, billing).team == "billing"
     with db.session() as session:
-        accounts.get_user(session, "alice").max_open_tickets = 1
+        accounts.update_agent(accounts.get_user(session, "alice"), max_open_tickets=1)
     assert owners(db) == {first: "alice", billing: None}
     agents(db, make_user, {"dave": 3}, queues=["billing"])  # a new billing agent
     assert owners(db)[billing] == "dave"
@@ -195,7 +196,7 @@ def test_a_failing_assignment_still_files_the_contact(db, hooked, make_user, mon
     def broken(*_args, **_kwargs):
         raise RuntimeError("rules exploded")
 
-    monkeypatch.setattr(assignment_hook, "assign_ticket", broken)
+    monkeypatch.setattr(auto_assign, "assign_ticket", broken)
     ticket_id = contact(db)
     assert owners(db) == {ticket_id: None}
     with db.session() as session:
@@ -278,9 +279,6 @@ def test_sweep_for_a_worker_assigns_what_waits(db, settings, redis, make_user, r
     agents(db, make_user, {"alice": 1})
     waiting = [contact(db) for _ in range(2)]  # filed before any hook: both wait
     runtime = Runtime(settings.with_(flows_dir=rules_dir), db=db)
-    try:
-        done = assignment_hook.sweep(runtime)
-    finally:
-        assignment_hook.uninstall(db.sessions)
+    done = auto_assign.sweep(runtime)
     assert [(d.ticket_id, d.assignee) for d in done] == [(waiting[0], "alice")]
     assert owners(db) == {waiting[0]: "alice", waiting[1]: None}

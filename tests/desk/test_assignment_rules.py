@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import ivr.cli.assignment  # noqa: F401 -- registers `ivr assignment` until ivr/cli imports it
 from core import accounts
+from core.cli import cli
 from crm_link.contacts import file_contact
 from crm_link.directory import Contact
 from desk.assignment_rules import (
@@ -22,7 +22,6 @@ from desk.assignment_rules import (
     load_rules,
     parse_rules,
 )
-from ivr.cli import cli
 from ivr.flows.folder import flow_files, load_folder
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from core import accounts
 from crm_link.models import Interaction, Ticket
-from ivr.simulator import Script
+from ivr.twilio.simulator import Script
 from tests.desk.desk_helpers import login, page_csrf_token
 from tests.support.listener import Listener
 

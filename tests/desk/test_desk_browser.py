@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from core.accounts import find_user
-from ivr.simulator import Script
+from ivr.twilio.simulator import Script
 from tests.desk.desk_data import HANAKO_PHONE, JA_LINE, VOICEMAIL_TEXT
 from tests.desk.desk_helpers import PASSWORD
 

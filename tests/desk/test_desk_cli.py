@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from core import accounts
-from ivr.cli import cli
+from core.cli import cli
 from tests.desk.desk_helpers import PASSWORD
 
 
@@ -106,3 +106,33 @@ def test_unlock_and_disable(ivr, db, make_user, reload_user):
 
 def test_list_with_no_users(ivr):
     assert ivr("users", "list").output == "(no users)\n"
+
+
+@pytest.mark.parametrize("args, said, check", [
+    (["--queue", "billing", "--queue", "Support"], "queues changed",
+     lambda u: u.queues == ["billing", "support"]),
+    (["--no-queues"], "queues changed", lambda u: u.queues == []),
+    (["--max-open", "2", "--role", "supervisor"], "role, max_open_tickets changed",
+     lambda u: (u.max_open_tickets, u.role) == (2, "supervisor")),
+    (["--dial", "+81312345678"], "dial changed", lambda u: u.dial == "+81312345678"),
+    (["--dial", ""], "dial changed", lambda u: u.dial is None),
+    (["--max-open", "10"], "nothing to change", lambda u: u.max_open_tickets == 10),
+])
+def test_set_changes_how_a_user_takes_work(ivr, make_user, reload_user, args, said, check):
+    make_user("alice", queues=["support"], dial="client:alice")
+    result = ivr("users", "set", "alice", *args)
+    assert result.exit_code == 0, result.output
+    assert result.output == f"'alice': {said}\n"
+    assert check(reload_user("alice"))
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--max-open", "-1"], "zero or more"),
+    (["--dial", "0312345678"], "is not client:NAME"),
+    (["--queue", "Bad Queue"], "is not allowed"),
+])
+def test_set_refuses_bad_values_and_changes_nothing(ivr, make_user, reload_user, args, message):
+    make_user("alice", queues=["support"])
+    result = ivr("users", "set", "alice", *args)
+    assert result.exit_code == 1 and message in result.output
+    assert reload_user("alice").queues == ["support"]

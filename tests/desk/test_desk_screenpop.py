@@ -12,7 +12,7 @@ from core.accounts import find_user
 from crm_link.models import Identity
 from desk.screenpop import build_pop, pop_stage
 from ivr.models import Call
-from ivr.simulator import Script
+from ivr.twilio.simulator import Script
 from tests.desk.desk_data import HANAKO_PHONE, JA_LINE, VOICEMAIL_TEXT, seed_desk
 from tests.desk.desk_helpers import login, page_csrf_token
 from tests.desk.sse_client import EventStream, signed_in_session

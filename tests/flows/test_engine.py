@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from ivr.flows import engine
+from ivr.flows import engine, steps
 from ivr.flows.actions import (
     BookCallback,
     DialOut,
@@ -201,7 +201,7 @@ def test_conditions(condition, caller, variables, language, now, expected):
     flow = make(BRANCH % condition)
     state = CallState(flow="t", revision=flow.revision, language=language, caller=caller,
                       vars=variables)
-    turn = engine.run(flow, state, world(now), "a", engine._Out())
+    turn = engine.run(flow, state, world(now), "a", steps.Out())
     assert said(turn) == [expected]
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ivr.cli import cli
+from core.cli import cli
 from ivr.flows.errors import FlowError
 from ivr.flows.flowtests import Expect, Heard, parse_file, verdict
 from ivr.flows.folder import flow_files, load_folder

@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ivr import flowgraph_render
-from ivr.cli import cli
+from core.cli import cli
 from ivr.errors import IvrError
 from ivr.flows import graph
 from ivr.flows.folder import read_flow
+from ivr.tools import graph_render as flowgraph_render
 from tests.flows.helpers import HEAD, flow_text, parse
 
 ROOT = Path(__file__).resolve().parents[2]

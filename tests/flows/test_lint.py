@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from ivr.cli import cli
+from core.cli import cli
 from ivr.flows.folder import read_flow
 from ivr.flows.lint import lint
 from tests.flows.helpers import flow_text, parse

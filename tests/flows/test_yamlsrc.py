@@ -2,8 +2,8 @@
 
 import pytest
 
-from ivr.flows.errors import FlowError
-from ivr.flows.yamlsrc import KEY, MAX_FILE_BYTES, load
+from core.problems import ConfigFileError
+from core.yamlsrc import KEY, MAX_FILE_BYTES, load
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -43,7 +43,7 @@ def test_positions_of_keys_and_values():
     ("a:\n\t- 1\n", "YAML syntax", (2, 1)),
 ])
 def test_refused_yaml_names_the_line(text, message, where):
-    with pytest.raises(FlowError) as err:
+    with pytest.raises(ConfigFileError) as err:
         load(text, "f.yaml")
     problem = err.value.problems[0]
     assert message in problem.message
@@ -54,14 +54,14 @@ def test_refused_yaml_names_the_line(text, message, where):
 def test_alias_bomb_fails_fast():
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
-    with pytest.raises(FlowError, match="alias bomb"):
+    with pytest.raises(ConfigFileError, match="alias bomb"):
         load("\n".join(lines), "bomb.yaml")
 
 
 def test_oversized_and_non_utf8_files():
-    with pytest.raises(FlowError, match="the limit is"):
+    with pytest.raises(ConfigFileError, match="the limit is"):
         load(b"#" * (MAX_FILE_BYTES + 1), "big.yaml")
-    with pytest.raises(FlowError, match="not UTF-8"):
+    with pytest.raises(ConfigFileError, match="not UTF-8"):
         load("name: テスト".encode("shift_jis"), "sjis.yaml")
 
 

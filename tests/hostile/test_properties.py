@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from crm_link.phones import parse_phone
 from ivr.flows.errors import FlowError
 from ivr.flows.parse import parse_flow
-from ivr.simulator import signed_headers
+from ivr.twilio.simulator import signed_headers
 from tests.conftest import API_TOKEN, PUBLIC_BASE_URL, TWILIO_SID, TWILIO_TOKEN
 from tests.twiml_check import validate
 

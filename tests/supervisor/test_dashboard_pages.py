@@ -11,7 +11,7 @@ import pytest
 from crm_link.models import Customer, Ticket
 from ivr.models import Call
 from supervisor.csv_export import BOM, safe_cell, to_csv
-from supervisor.dashboard_web import live_event
+from supervisor.web.dashboard import live_event
 from tests.desk.desk_helpers import login
 
 PAGES = ("/supervisor/live", "/supervisor/live.json", "/supervisor/live/events",

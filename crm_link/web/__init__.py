@@ -1,0 +1,1 @@
+"""The customer record's web edge: the JSON API under /api."""

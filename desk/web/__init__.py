@@ -1,0 +1,1 @@
+"""The desk's web edge: sign-in, inbox, ticket pages, screen-pops, assignment."""

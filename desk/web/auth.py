@@ -1,0 +1,109 @@
+"""Sign-in and sign-out pages, and the account switches (language, presence) in the page header."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
+
+from core import accounts
+from core.db import utcnow
+from core.errors import AppError
+from core.web import i18n, runtime
+from core.web.errors import error_answer
+from core.web.security import (
+    current_user,
+    end_session,
+    login_required,
+    protect_pages,
+    safe_next,
+    start_session,
+    wants_json,
+)
+
+# The page layout (base.html), its stylesheet and scripts live with this blueprint, which is
+# always registered; the other features' pages extend that layout.
+bp = protect_pages(Blueprint("auth", __name__, template_folder="templates",
+                             static_folder="static", static_url_path="/desk/static"))
+
+HOME = "/desk"
+
+
+@bp.get("/login")
+def login():
+    """The sign-in form; a signed-in visitor goes straight on."""
+    if current_user() is not None:
+        return redirect(safe_next(request.args.get("next"), HOME))
+    return render_template("login.html", next=request.args.get("next", ""))
+
+
+@bp.post("/login")
+def login_submit():
+    """Check the password; on success start a fresh session and go to a local `next` only."""
+    username = request.form.get("username", "")
+    password = request.form.get("password", "")
+    with runtime().db.session() as db:
+        user = accounts.authenticate(db, username, password, utcnow())
+    if user is None:
+        return render_template("login.html", next=request.form.get("next", ""),
+                               username=username, failed=True), 401
+    start_session(user)
+    return redirect(safe_next(request.form.get("next"), HOME))
+
+
+@bp.post("/logout")
+def logout():
+    """End the session and go offline, so no more calls are offered to this browser's agent."""
+    user = current_user()
+    if user is not None:
+        with runtime().db.session() as db:
+            accounts.set_presence(db.get(accounts.User, user.id), "offline", utcnow())
+    end_session()
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/account/language")
+def set_language():
+    """Switch language: the user's setting when signed in, else this browser's session."""
+    language = _field("language")
+    user = current_user()
+    try:
+        if user is None:
+            accounts.check_choice("language", language, accounts.LANGUAGES)
+            session[i18n.LANGUAGE_KEY] = language
+        else:
+            with runtime().db.session() as db:
+                accounts.set_language(db.get(accounts.User, user.id), language)
+            user.language = language
+    except AppError as exc:
+        return _bad_request(exc)
+    if wants_json():
+        return jsonify(language=language)
+    return redirect(safe_next(request.form.get("next"), HOME))
+
+
+@bp.post("/account/presence")
+@login_required
+def set_presence():
+    """Set the signed-in user's presence from a form field or a JSON body."""
+    user = current_user()
+    try:
+        with runtime().db.session() as db:
+            row = db.get(accounts.User, user.id)
+            accounts.set_presence(row, _field("presence"), utcnow())
+    except AppError as exc:
+        return _bad_request(exc)
+    user.presence, user.presence_changed_at = row.presence, row.presence_changed_at
+    if wants_json():
+        return jsonify(presence=row.presence,
+                       presence_changed_at=row.presence_changed_at.isoformat())
+    return redirect(safe_next(request.form.get("next"), HOME))
+
+
+def _field(name: str) -> str:
+    """A value from a JSON body or a form, as our own scripts or plain forms send it."""
+    body = request.get_json(silent=True) if request.is_json else None
+    value = body.get(name) if isinstance(body, dict) else request.form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _bad_request(exc: AppError):
+    return error_answer(str(exc), 400)

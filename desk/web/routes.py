@@ -1,0 +1,16 @@
+"""Mount the desk on the app: sign-in and the page layout, inbox, ticket pages, assignment."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from core.runtime import Runtime
+from core.web.layout import NavLink, add_nav
+from desk.web import assignment, auth, home, tickets
+
+
+def install(app: Flask, _runtime: Runtime) -> None:
+    for blueprint in (auth.bp, home.bp, tickets.bp, assignment.bp):
+        app.register_blueprint(blueprint)
+    add_nav(app, NavLink("nav.inbox", "desk.home"))
+    app.config["LOGIN_VIEW"] = "auth.login"  # where pages send visitors who must sign in

@@ -1,0 +1,212 @@
+"""The one place engine verbs become TwiML (twilio's VoiceResponse), with absolute callback URLs.
+
+`TwimlRenderer` is the call service's Renderer for Twilio (see ivr.calls.ports).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
+
+from twilio.twiml.voice_response import VoiceResponse
+
+from ivr.calls.ports import Offers
+from ivr.flows.actions import DialOut, Gather, HangUp, PlayAudio, RecordMessage, Speak, ToQueue, Verb
+
+# Twilio's own hold music, as used in its documentation; flows may set `hold_music`.
+DEFAULT_HOLD_MUSIC = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
+DUAL = "record-from-answer-dual"
+
+
+@dataclass(frozen=True)
+class Urls:
+    """Absolute URLs under PUBLIC_BASE_URL, as Twilio must be told them."""
+
+    base: str
+
+    def step(self, turn: int, on: str, **extra) -> str:
+        return self._url("/twilio/step", t=turn, on=on, **extra)
+
+    def queue_wait(self, turn: int) -> str:
+        return self._url("/twilio/queue/wait", t=turn)
+
+    def recording(self, kind: str, **params) -> str:
+        return self._url("/twilio/recording", kind=kind, **params)
+
+    def agent_status(self, agent: str) -> str:
+        return self._url("/twilio/agent-status", agent=agent)
+
+    def fallback_done(self) -> str:
+        return self._url("/twilio/fallback/done")
+
+    def media(self, name_or_url: str) -> str:
+        if name_or_url.startswith(("http://", "https://")):
+            return name_or_url
+        return f"{self.base}/media/flows/{quote(name_or_url)}"
+
+    def _url(self, path: str, **params) -> str:
+        return f"{self.base}{path}?{urlencode(params)}"
+
+
+class TwimlRenderer:
+    """Renders the call service's replies as TwiML whose callbacks point under `base_url`."""
+
+    def __init__(self, base_url: str):
+        self.urls = Urls(base_url)
+
+    def turn(self, verbs: Sequence[Verb], answer_turn: int, offers: Offers) -> str:
+        return render(verbs, answer_turn, self.urls, offers)
+
+    def waiting(self, announcement: Speak | None, hold_music: str | None) -> str:
+        return wait_music(announcement, hold_music, self.urls)
+
+    def leave_queue(self) -> str:
+        return leave_queue()
+
+    def apology(self, speech: Speak, voicemail: RecordMessage | None) -> str:
+        return apology(speech, voicemail, self.urls)
+
+    def goodbye(self, speech: Speak | None = None) -> str:
+        return goodbye(speech)
+
+
+def render(verbs: Sequence[Verb], turn: int, urls: Urls, offers: Offers) -> str:
+    """TwiML for one turn; `turn` is the number of the answer the callbacks will carry."""
+    if offers:
+        return _build(verbs, turn, urls, offers)  # depends on who is free right now
+    return _build_same(tuple(verbs), turn, urls)
+
+
+@functools.lru_cache(maxsize=4096)
+def _build_same(verbs: tuple[Verb, ...], turn: int, urls: Urls) -> str:
+    """Menus play the same verbs to every caller: build their TwiML once (verbs are frozen)."""
+    return _build(verbs, turn, urls, {})
+
+
+def _build(verbs: Sequence[Verb], turn: int, urls: Urls, offers: Offers) -> str:
+    response = VoiceResponse()
+    for verb in verbs:
+        _RENDER[type(verb)](response, verb, turn, urls, offers)
+    return str(response)
+
+
+def _say(parent, verb: Speak, turn=None, urls=None, offers=None) -> None:
+    parent.say(verb.text, language=verb.language, **({"voice": verb.voice} if verb.voice else {}))
+
+
+def _play(parent, verb: PlayAudio, turn, urls: Urls, offers=None) -> None:
+    parent.play(urls.media(verb.url), **({"loop": verb.loop} if verb.loop != 1 else {}))
+
+
+def _gather(response, verb: Gather, turn, urls: Urls, offers) -> None:
+    options = {"input": "dtmf speech", "speech_timeout": "auto", "hints": ",".join(verb.hints)
+               } if verb.speech else {"input": "dtmf"}
+    if verb.num_digits:
+        options["num_digits"] = verb.num_digits
+    if not options.get("hints"):
+        options.pop("hints", None)
+    gather = response.gather(action=urls.step(turn, "gather"), method="POST",
+                             action_on_empty_result=True, timeout=verb.timeout,
+                             finish_on_key=verb.finish_on_key, language=verb.language, **options)
+    for prompt in verb.prompts:
+        _RENDER[type(prompt)](gather, prompt, turn, urls, {})
+
+
+def _recording_options(record: bool, urls: Urls) -> dict:
+    if not record:
+        return {}
+    return {"record": DUAL, "recording_status_callback": urls.recording("call"),
+            "recording_status_callback_event": "completed",
+            "recording_status_callback_method": "POST"}
+
+
+def _dial(response, verb: DialOut, turn, urls: Urls, offers) -> None:
+    dial = response.dial(action=urls.step(turn, "dial"), method="POST", timeout=verb.timeout,
+                         **({"caller_id": verb.caller_id} if verb.caller_id else {}),
+                         **_recording_options(verb.record, urls))
+    _noun(dial, f"{verb.kind}:{verb.target}" if verb.kind != "sip" else verb.target)
+
+
+def _noun(dial, target: str, **options) -> None:
+    """`client:alice`, `sip:bob@pbx`, or an E.164 number."""
+    if target.startswith("client:"):
+        dial.client(target.removeprefix("client:"), **options)
+    elif target.startswith(("sip:", "sips:")):
+        dial.sip(target, **options)
+    else:
+        dial.number(target.removeprefix("number:"), **options)
+
+
+def _queue(response, verb: ToQueue, turn, urls: Urls, offers: Offers) -> None:
+    free = list(offers.get(verb.name, ())) if verb.offer_agents else []
+    if free:  # ring every free agent of the queue at once; the first to answer takes the call
+        dial = response.dial(action=urls.step(turn, "dial"), method="POST",
+                             timeout=verb.timeout, **_recording_options(verb.record, urls))
+        for agent, target in free:  # "answered" tells the desk whose screen to pop
+            _noun(dial, target, status_callback=urls.agent_status(agent),
+                  status_callback_event="answered", status_callback_method="POST")
+        return
+    response.enqueue(verb.name, action=urls.step(turn, "queue"), method="POST",
+                     wait_url=urls.queue_wait(turn), wait_url_method="POST")
+
+
+def _record(response, verb: RecordMessage, turn, urls: Urls, offers) -> None:
+    response.record(action=urls.step(turn, "record"), method="POST", max_length=verb.max_length,
+                    finish_on_key=verb.finish_key, timeout=verb.silence_timeout, play_beep=True,
+                    trim="trim-silence",
+                    recording_status_callback=urls.recording("voicemail", mailbox=verb.mailbox,
+                                                             take=verb.take),
+                    recording_status_callback_event="completed",
+                    recording_status_callback_method="POST")
+    # Reached only when Twilio skips the action (nothing was recorded): report an empty take.
+    response.redirect(urls.step(turn, "record", empty=1), method="POST")
+
+
+def _hangup(response, verb: HangUp, turn, urls, offers) -> None:
+    response.hangup()
+
+
+_RENDER = {Speak: _say, PlayAudio: _play, Gather: _gather, DialOut: _dial, ToQueue: _queue,
+           RecordMessage: _record, HangUp: _hangup}
+
+
+def wait_music(announcement: Speak | None, hold_music: str | None, urls: Urls) -> str:
+    """TwiML for a caller waiting in a queue: their position, then music (Twilio loops it)."""
+    response = VoiceResponse()
+    if announcement:
+        _say(response, announcement)
+    response.play(urls.media(hold_music or DEFAULT_HOLD_MUSIC))
+    return str(response)
+
+
+def leave_queue() -> str:
+    """Waited too long: <Leave> ends the <Enqueue> and Twilio calls its action (QueueResult=leave)."""
+    response = VoiceResponse()
+    response.leave()
+    return str(response)
+
+
+def apology(speech: Speak, voicemail: RecordMessage | None, urls: Urls) -> str:
+    """Safe TwiML after an internal failure: apologise, then voicemail or hang up."""
+    response = VoiceResponse()
+    _say(response, speech)
+    if voicemail is not None:
+        response.record(action=urls.fallback_done(), method="POST",
+                        max_length=voicemail.max_length, finish_on_key=voicemail.finish_key,
+                        timeout=voicemail.silence_timeout, play_beep=True, trim="trim-silence",
+                        recording_status_callback=urls.recording(
+                            "voicemail", mailbox=voicemail.mailbox, take=0),
+                        recording_status_callback_event="completed",
+                        recording_status_callback_method="POST")
+    response.hangup()
+    return str(response)
+
+
+def goodbye(speech: Speak | None) -> str:
+    response = VoiceResponse()
+    if speech:
+        _say(response, speech)
+    response.hangup()
+    return str(response)

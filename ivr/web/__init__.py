@@ -1,0 +1,1 @@
+"""The telephony feature's web edge: Twilio's webhooks and the prompt audio they fetch."""

@@ -1,0 +1,1 @@
+"""The voicemail feature's web edge: recording audio and transcripts for desks and the API."""
