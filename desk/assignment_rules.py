@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import threading
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from pathlib import Path
 
 from core import yamlsrc
 from core.accounts import QUEUE, ROLES, USERNAME
+from core.hotfile import HotFile
 from core.problems import ConfigFileError, Problem
 from crm_link.models import CHANNELS
 from desk.errors import DeskFileError
@@ -286,8 +286,8 @@ def _display(path: Path) -> str:
 
 # --- hot reload -------------------------------------------------------------------------------
 
-class RulesFile:
-    """The rules of one folder, re-read when the file's mtime or size changes.
+class RulesFile(HotFile[Rules]):
+    """The rules of one folder, re-read when the file changes (core.hotfile).
 
     Missing file: DEFAULT_RULES (every active user with the agent role, one team). Invalid file:
     the error is logged once with file:line and the last good rules keep serving (the built-in
@@ -295,32 +295,5 @@ class RulesFile:
     """
 
     def __init__(self, folder: Path | str):
-        self.path = Path(folder) / FILE_NAME
-        self._lock = threading.Lock()
-        self._stamp: tuple | None = ("unread",)
-        self._rules = DEFAULT_RULES
-        self.error: str | None = None
-
-    def current(self) -> Rules:
-        try:
-            stat = self.path.stat()
-            stamp = (stat.st_mtime_ns, stat.st_size)
-        except FileNotFoundError:
-            stamp = None
-        with self._lock:
-            if stamp != self._stamp:
-                self._reload(stamp)
-            return self._rules
-
-    def _reload(self, stamp: tuple | None) -> None:
-        self._stamp = stamp
-        if stamp is None:
-            self._rules, self.error = DEFAULT_RULES, None
-            return
-        try:
-            self._rules, self.error = load_rules(self.path), None
-            log.info("assignment rules loaded", extra={"path": str(self.path)})
-        except AssignmentRulesError as exc:
-            self.error = str(exc)
-            log.error("assignment rules refused; the last good rules keep serving",
-                      extra={"path": str(self.path), "problems": self.error})
+        super().__init__(Path(folder) / FILE_NAME, load_rules, DEFAULT_RULES, "assignment rules",
+                         "rules")

@@ -1,6 +1,7 @@
 """The telephony feature: flows, calls through them, queues, and Twilio as the carrier."""
 
-from core.features import Feature
+from core.features import ConfigFile, Feature
+from ivr.acd import config as queues
 from ivr import events  # noqa: F401 -- its event kinds are known to every process
 
 
@@ -10,4 +11,5 @@ def _commands():
     return [flows, demo_command]
 
 
-feature = Feature(name="ivr", models=("ivr.models",), web="ivr.web.routes", commands=_commands)
+feature = Feature(name="ivr", models=("ivr.models",), web="ivr.web.routes", commands=_commands,
+                  config_files=(ConfigFile(queues.FILE_NAME, queues.check_folder),))

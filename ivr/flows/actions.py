@@ -58,6 +58,8 @@ class ToQueue:
     hold_music: str | None = None
     language: str = ""
     voice: str | None = None
+    priority: int = 0
+    skills: tuple[tuple[str, int], ...] = ()   # (skill, least level), sorted: verbs are hashable
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from ivr.flows.actions import (
     DiscardTake,
     Gather,
     Note,
-    ToQueue,
     Turn,
 )
 from ivr.flows.errors import FlowRuntimeError
@@ -35,7 +34,7 @@ from ivr.flows.prompts import (
     speech_key,
 )
 from ivr.flows.state import DialResult, Input, QueueResult, Recorded
-from ivr.flows.steps import run
+from ivr.flows.steps import queue_verb, run
 
 MAX_TAKES = 3        # voicemail re-recordings
 ANSWERED = {"completed", "answered"}
@@ -110,9 +109,7 @@ def _dial_result(flow, state, name, connect: Connect, event: DialResult, world, 
         return run(flow, state.at(None), world, connect.next, out)
     if connect.kind == "queue" and state.phase != "waiting":
         # Offered agents did not pick up: wait in the queue for the next free one.
-        out.verbs.append(ToQueue(connect.target, connect.record, connect.timeout,
-                                 connect.max_wait, False, connect.hold_music, state.language,
-                                 flow.voice_for(state.language)))
+        out.verbs.append(queue_verb(flow, state, connect, offer_agents=False))
         return out.turn(state.at(name, "waiting"))
     return run(flow, state.at(None), world, connect.no_answer, out)
 

@@ -12,8 +12,9 @@ from ivr.flows.model import Flow, GotoFlow
 from ivr.flows.parse import AUDIO_FILE, parse_flow
 
 FLOW_SUFFIXES = (".yaml", ".yml")
-# Files beside the flows that are not flows (agent assignment, reply templates).
-RESERVED_NAMES = frozenset({"assignment", "templates"})
+# Files beside the flows that are not flows (queues, agent assignment, reply templates).
+# Each is checked by the feature that reads it (core.features: config_files).
+RESERVED_NAMES = frozenset({"queues", "assignment", "templates"})
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,11 @@ CONNECT = {
     "next": f(STEP, "step after the conversation ends (default: hang up)"),
     "caller_id": f("string", "number shown to the person called (E.164)"),
     "hold_music": f("string", "audio URL or flows-folder file played while waiting"),
+    "priority": f("int", "queue only: callers of higher priority are offered first (0-100)",
+                  default=0, minimum=0, maximum=100),
+    "skills": f("mapping", "queue only: skills an agent needs, with the least level, e.g. "
+                           "{ja: 2, returns: 1}", key=f("string", pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$"),
+                item=f("int", minimum=1, maximum=10)),
 }
 
 VOICEMAIL = {

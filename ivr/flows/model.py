@@ -145,6 +145,8 @@ class Connect:
     next: str | None = None              # after a completed conversation; None hangs up
     caller_id: str | None = None
     hold_music: str | None = None
+    priority: int = 0                    # queue: higher is offered first
+    skills: Mapping[str, int] = field(default_factory=dict)  # queue: skill -> least level
 
 
 @dataclass(frozen=True)

@@ -221,10 +221,14 @@ def _connect(c, path, value, extra, languages, media):
     for key in ("number", "caller_id"):
         if key in value:
             checks.e164(c, path + (key,), value[key])
+    for key in ("priority", "skills"):
+        if key in value and kind != "queue":
+            c.error(path + (key,), f"{key} applies to queues only, not to a {kind} transfer")
     return Connect(kind=kind, target=value[kind], record=value.get("record", False),
                    timeout=value.get("timeout", 30), max_wait=value.get("max_wait", 300),
                    no_answer=value.get("no_answer"), next=value.get("next"),
-                   caller_id=value.get("caller_id"), hold_music=value.get("hold_music"))
+                   caller_id=value.get("caller_id"), hold_music=value.get("hold_music"),
+                   priority=value.get("priority", 0), skills=value.get("skills", {}))
 
 
 def _voicemail(c, path, value, extra, languages, media):

@@ -22,7 +22,7 @@ EVENING_TOKYO = "2026-11-24T20:00+09:00"   # the Japanese line is closed: voicem
 
 @pytest.fixture
 def desk(app):
-    """The app as ivr/app.py builds it: assignment routes and hook installed."""
+    """The app as core/web/app.py builds it: assignment routes mounted and subscribed."""
     assert "desk_assignment" in app.blueprints
     return app
 
