@@ -1,8 +1,8 @@
 """The telephony feature: flows, calls through them, queues, and Twilio as the carrier."""
 
 from core.features import ConfigFile, Feature
-from ivr.acd import config as queues
 from ivr import events  # noqa: F401 -- its event kinds are known to every process
+from ivr.acd import config as queues
 
 
 def _commands():
