@@ -19,6 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Boolean, CheckConstraint, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, object_session
 
+from core.agent_states import STATES, set_presence  # noqa: F401 -- set_presence: used by callers via accounts
 from core.db import Base, JSONType, UTCDateTime, utcnow
 from core.errors import DuplicateUser, InvalidValue, UnknownUser
 from core.events import Event, emit
@@ -28,7 +29,7 @@ log = logging.getLogger("core.accounts")
 # Each role can do everything the roles before it can.
 ROLES = ("agent", "supervisor", "admin")
 LANGUAGES = ("ja", "en")
-PRESENCES = ("available", "busy", "away", "offline")
+PRESENCES = STATES  # an agent's presence is their state (core.agent_states)
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024  # argon2 would accept more; a cap keeps a login POST cheap
 MAX_FAILED_LOGINS = 5
@@ -67,7 +68,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16), default="agent")
     language: Mapped[str] = mapped_column(String(2), default="ja")
     queues: Mapped[list[str]] = mapped_column(JSONType, default=list)
-    presence: Mapped[str] = mapped_column(String(16), default="offline")
+    presence: Mapped[str] = mapped_column(String(16), default="offline")   # the agent state
+    presence_reason: Mapped[str | None] = mapped_column(String(40))        # why on a break
     presence_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     dial: Mapped[str | None] = mapped_column(String(200))
     max_open_tickets: Mapped[int] = mapped_column(Integer, default=DEFAULT_MAX_OPEN_TICKETS)
@@ -99,17 +101,6 @@ class AccountChanged(Event):
 
     username: str
     change: str                 # created | updated | disabled
-
-
-@dataclass(frozen=True)
-class AgentPresenceChanged(Event):
-    """An agent went available, busy, away or offline (dashboards refresh)."""
-
-    kind = "agent.presence"
-    live = True
-    username: str
-    presence: str
-    previous: str
 
 
 def _announce(user: User, item: Event) -> None:
@@ -330,17 +321,6 @@ def set_language(user: User, language: str) -> None:
     user.language = check_choice("language", language, LANGUAGES)
 
 
-def set_presence(user: User, presence: str, now: dt.datetime | None = None) -> bool:
-    """Change presence; the timestamp moves only on a real change. True when it changed."""
-    check_choice("presence", presence, PRESENCES)
-    if user.presence == presence:
-        return False
-    previous = user.presence
-    user.presence, user.presence_changed_at = presence, now or utcnow()
-    _announce(user, AgentPresenceChanged(user.username, presence, previous))
-    return True
-
-
 def list_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.username)))
 
@@ -354,7 +334,7 @@ def list_agents(session: Session, queue: str | None = None,
     """
     query = select(User).where(User.active.is_(True)).order_by(User.username)
     if presence is not None:
-        query = query.where(User.presence == check_choice("presence", presence, PRESENCES))
+        query = query.where(User.presence == check_choice("presence", presence, STATES))
     users = session.scalars(query)
     if queue is None:
         return list(users)

@@ -1,7 +1,8 @@
 """The one schema: importing this module registers every feature's tables on one metadata,
 for Alembic (`ivr db upgrade`) and the schema checks of the tests."""
 
-import core.accounts  # noqa: F401 -- the platform's own table (users)
+import core.accounts  # noqa: F401 -- the platform's own tables (users, agent state changes)
+import core.agent_states  # noqa: F401
 from core import features
 from core.db import Base
 

@@ -1,8 +1,8 @@
 """Who gets a new ticket: the rules pick a team, round-robin picks the least loaded agent in it.
 
-Eligible: active team members whose presence is available or busy (busy agents are on a call
-and still collect tickets to work afterwards; away and offline agents get none) and who hold
-fewer open tickets than their `max_open_tickets`. The least loaded wins; ties go to whoever
+Eligible: active team members who are at work (available, ringing, on a call or in wrap-up:
+agents on a call still collect tickets to work afterwards; on a break or offline they get none)
+and who hold fewer open tickets than their `max_open_tickets`. The least loaded wins; ties go to whoever
 was assigned longest ago (never first), then by username, which makes equal agents take turns.
 
 Concurrency: on PostgreSQL every assignment first takes one transaction-scoped advisory lock,
@@ -22,6 +22,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from core.accounts import User
+from core.agent_states import WORKING
 from core.db import utcnow
 from core.events import emit
 from crm_link.models import OPEN_STATUSES, Interaction, Ticket
@@ -31,7 +32,7 @@ from ivr.calls.lifecycle import queue_of
 
 log = logging.getLogger("desk.assignment")
 
-TAKING_PRESENCES = ("available", "busy")
+TAKING_PRESENCES = WORKING  # signed in and at work: available, ringing, on a call, wrap-up
 LOCK_KEY = 0x6465736B61736E  # "deskasn": the advisory lock serializing assignments
 WAITING_BATCH = 200  # tickets looked at per sweep, oldest first
 

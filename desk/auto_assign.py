@@ -14,7 +14,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from core.accounts import AccountChanged, AgentPresenceChanged
+from core.accounts import AccountChanged
+from core.agent_states import AgentPresenceChanged
 from core.db import Database
 from core.runtime import Runtime
 from crm_link.events import TicketFiled, TicketUpdated

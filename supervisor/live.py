@@ -27,7 +27,7 @@ from rq import Queue
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.accounts import PRESENCES, User
+from core.accounts import PRESENCES, User  # PRESENCES: the agent states
 from crm_link.models import Ticket
 from ivr.models import Call
 from transcription.jobs import QUEUE as TRANSCRIPTION_QUEUE

@@ -259,6 +259,17 @@ def make_user(db):
     return make
 
 
+@pytest.fixture
+def reload_user(db):
+    """The user's current row, as another process would see it."""
+
+    def reload(username: str) -> accounts.User:
+        with db.session() as session:
+            return accounts.get_user(session, username)
+
+    return reload
+
+
 # --- browser ------------------------------------------------------------------------------
 
 @pytest.fixture

@@ -78,6 +78,8 @@ def _template_globals(app: Flask) -> None:
     app.add_template_global(accounts.PRESENCES, "PRESENCES")
     app.add_template_global(accounts.LANGUAGES, "LANGUAGES")
     app.add_template_global(nav_links, "nav_links")
+    app.add_template_global(i18n.state_text, "state_text")
+    app.add_template_global(i18n.state_choices, "state_choices")
 
 
 def _refuse_nul() -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import has_request_context, request, session
 
 from core.accounts import LANGUAGES
+from core.agent_states import BREAK_REASONS
 from core.web.security import current_user
 
 DEFAULT_LANGUAGE = "ja"
@@ -24,10 +27,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "language.ja": "日本語",
         "language.en": "English",
         "presence": "状態",
-        "presence.available": "受付可",
-        "presence.busy": "対応中",
-        "presence.away": "離席",
         "presence.offline": "オフライン",
+        "presence.available": "受付可",
+        "presence.reserved": "着信中",
+        "presence.on_call": "通話中",
+        "presence.wrap_up": "後処理",
+        "presence.break": "離席中",
+        "reason.休憩": "休憩",
+        "reason.研修": "研修",
+        "reason.会議": "会議",
+        "reason.その他": "その他",
+        "reason.missed": "不在着信",
         "role.agent": "エージェント",
         "role.supervisor": "スーパーバイザー",
         "role.admin": "管理者",
@@ -46,10 +56,17 @@ MESSAGES: dict[str, dict[str, str]] = {
         "language.ja": "日本語",
         "language.en": "English",
         "presence": "Status",
-        "presence.available": "Available",
-        "presence.busy": "Busy",
-        "presence.away": "Away",
         "presence.offline": "Offline",
+        "presence.available": "Available",
+        "presence.reserved": "Ringing",
+        "presence.on_call": "On a call",
+        "presence.wrap_up": "Wrap-up",
+        "presence.break": "Break",
+        "reason.休憩": "rest",
+        "reason.研修": "training",
+        "reason.会議": "meeting",
+        "reason.その他": "other",
+        "reason.missed": "missed a call",
         "role.agent": "Agent",
         "role.supervisor": "Supervisor",
         "role.admin": "Admin",
@@ -93,3 +110,30 @@ def current_language() -> str:
 def t(key: str, **params: object) -> str:
     """Template global: the text for `key` in the current language."""
     return translate(current_language(), key, **params)
+
+
+def state_text(presence: str, reason: str | None = None) -> str:
+    """An agent's state in the page's language: 離席 (休憩), Break (training), 受付可..."""
+    text = t("presence." + presence)
+    if presence == "break" and reason:
+        key = "reason." + reason
+        shown = translate(current_language(), key) if key in MESSAGES[current_language()] \
+            else reason
+        text = f"{text} ({shown})"
+    return text
+
+
+@dataclass(frozen=True)
+class Choice:
+    text: str
+    selected: bool
+
+
+def state_choices(presence: str, reason: str | None) -> list[tuple[str, Choice]]:
+    """What an agent may choose by hand: available, a break with a reason, offline."""
+    options = [("available", None), *(("break", r) for r in BREAK_REASONS), ("offline", None)]
+    if presence == "break" and reason not in BREAK_REASONS:
+        options.insert(-1, ("break", reason))       # a reason set elsewhere (API, "missed")
+    return [(status if r is None else f"{status}:{r}",
+             Choice(state_text(status, r), presence == status and (r is None or r == reason)))
+            for status, r in options]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, redirect, render_template, request, session, url_for
 
-from core import accounts
+from core import accounts, agent_states
 from core.db import utcnow
 from core.errors import AppError
 from core.web import i18n, runtime
@@ -54,8 +54,11 @@ def logout():
     """End the session and go offline, so no more calls are offered to this browser's agent."""
     user = current_user()
     if user is not None:
-        with runtime().db.session() as db:
-            accounts.set_presence(db.get(accounts.User, user.id), "offline", utcnow())
+        try:
+            with runtime().db.session() as db:
+                agent_states.set_by_hand(db.get(accounts.User, user.id), "offline", now=utcnow())
+        except agent_states.StateRefused:  # on a call: the call goes on; the desk's heartbeat
+            pass                           # takes the agent offline once it ends
     end_session()
     return redirect(url_for("auth.login"))
 
@@ -83,17 +86,20 @@ def set_language():
 @bp.post("/account/presence")
 @login_required
 def set_presence():
-    """Set the signed-in user's presence from a form field or a JSON body."""
+    """The signed-in agent's state (offline, available, or break with a reason), from a form
+    (`presence=break:休憩`) or a JSON body ({"presence": "break", "reason": "休憩"})."""
     user = current_user()
+    status, _, reason = _field("presence").partition(":")
     try:
         with runtime().db.session() as db:
             row = db.get(accounts.User, user.id)
-            accounts.set_presence(row, _field("presence"), utcnow())
+            agent_states.set_by_hand(row, status, reason or _field("reason"), utcnow())
     except AppError as exc:
-        return _bad_request(exc)
-    user.presence, user.presence_changed_at = row.presence, row.presence_changed_at
+        return error_answer(str(exc), exc.http_status)
+    user.presence, user.presence_reason = row.presence, row.presence_reason
+    user.presence_changed_at = row.presence_changed_at
     if wants_json():
-        return jsonify(presence=row.presence,
+        return jsonify(presence=row.presence, reason=row.presence_reason,
                        presence_changed_at=row.presence_changed_at.isoformat())
     return redirect(safe_next(request.form.get("next"), HOME))
 

@@ -9,21 +9,9 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 
-from core import accounts
 from tests.desk.desk_data import seed_desk
 from tests.desk.desk_helpers import login
 from tests.support.listener import Listener
-
-
-@pytest.fixture
-def reload_user(db):
-    """The user's current row, as another process would see it."""
-
-    def reload(username: str) -> accounts.User:
-        with db.session() as session:
-            return accounts.get_user(session, username)
-
-    return reload
 
 
 @pytest.fixture

@@ -60,9 +60,9 @@ def hooked(db, redis, rules_dir, clock, settings):
     unbind(db.sessions)
 
 
-def set_presence(db, username, presence):
+def set_presence(db, username, presence, reason=None):
     with db.session() as session:
-        accounts.set_presence(accounts.get_user(session, username), presence)
+        accounts.set_presence(accounts.get_user(session, username), presence, reason=reason)
 
 
 def agents(db, make_user, caps: dict[str, int], presence="available", **fields):
@@ -119,17 +119,17 @@ def test_ties_go_to_whoever_waited_longest(db, hooked, make_user):
     assert [owners(db)[t] for t in later] == ["alice", "bob", "carol", "alice"]
 
 
-def test_away_and_offline_agents_are_skipped_busy_ones_are_not(db, hooked, make_user):
+def test_agents_on_a_break_or_offline_are_skipped_on_a_call_not(db, hooked, make_user):
     agents(db, make_user, {"alice": 5, "bob": 5, "carol": 5})
-    set_presence(db, "alice", "away")
+    set_presence(db, "alice", "break", "休憩")
     set_presence(db, "bob", "offline")
-    set_presence(db, "carol", "busy")
+    set_presence(db, "carol", "on_call")
     ids = [contact(db) for _ in range(2)]
     assert [owners(db)[t] for t in ids] == ["carol", "carol"]
 
 
 def test_a_waiting_ticket_goes_to_the_agent_who_becomes_available(db, hooked, make_user):
-    agents(db, make_user, {"alice": 5}, presence="away")
+    agents(db, make_user, {"alice": 5}, presence="offline")
     waiting = contact(db)
     assert owners(db)[waiting] is None
     set_presence(db, "alice", "available")

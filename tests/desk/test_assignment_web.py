@@ -66,8 +66,8 @@ def test_raw_inbound_email_is_assigned_by_keyword(desk, client, api_headers, sta
                                                    make_user):
     make_user("erin", queues=["returns"])
     with db.session() as session:
-        accounts.set_presence(accounts.get_user(session, "erin"), "busy")
-        accounts.set_presence(accounts.get_user(session, "alice"), "away")
+        accounts.set_presence(accounts.get_user(session, "erin"), "on_call")
+        accounts.set_presence(accounts.get_user(session, "alice"), "break", reason="研修")
     raw = (b"From: Yamada <yamada@example.jp>\r\nTo: support@example.com\r\n"
            b"Subject: =?UTF-8?B?6L+U5ZOB44Gr44Gk44GE44Gm?=\r\nMessage-ID: <m1@example.jp>\r\n"
            b"Content-Type: text/plain; charset=utf-8\r\n\r\nHello\r\n")
@@ -76,7 +76,7 @@ def test_raw_inbound_email_is_assigned_by_keyword(desk, client, api_headers, sta
     assert response.status_code == 201, response.get_data(as_text=True)
     ticket = only_ticket(db)
     assert ticket.subject == "返品について" and ticket.team == "returns"
-    assert assignee_of(db, ticket.id) == "erin"                       # alice is away
+    assert assignee_of(db, ticket.id) == "erin"                       # alice is training
 
 
 def test_a_call_back_booking_is_assigned_to_its_queues_team(desk, twilio, at, staff, db):

@@ -153,7 +153,8 @@ def test_set_presence_moves_timestamp_only_on_change(db, make_user, reload_user,
     make_user("alice", now=T0)
     later = T0 + dt.timedelta(minutes=5)
     with db.session() as session:
-        changed = accounts.set_presence(accounts.get_user(session, "alice"), presence, later)
+        changed = accounts.set_presence(accounts.get_user(session, "alice"), presence, later,
+                                        reason="休憩" if presence == "break" else None)
     assert changed is (presence != "offline")
     user = reload_user("alice")
     assert user.presence == presence
@@ -162,7 +163,7 @@ def test_set_presence_moves_timestamp_only_on_change(db, make_user, reload_user,
 
 def test_set_presence_refuses_unknown_state(make_user):
     user = make_user("alice")
-    with pytest.raises(InvalidValue, match="Presence 'lunch' is not one of"):
+    with pytest.raises(InvalidValue, match="Status 'lunch' is not one of"):
         accounts.set_presence(user, "lunch")
 
 
@@ -173,7 +174,7 @@ def test_set_presence_refuses_unknown_state(make_user):
     ("billing", None, []),
     (None, "available", ["alice", "carol"]),
     ("sales", "available", ["carol"]),
-    ("support", "away", []),
+    ("support", "break", []),
 ])
 def test_list_agents_filters(db, make_user, queue, presence, expected):
     make_user("alice", queues=["support"])

@@ -81,24 +81,24 @@ def test_language_chosen_on_login_page_sticks_before_sign_in(client):
 
 def test_presence_by_json(signed_in, reload_user):
     token = page_csrf_token(signed_in, "/desk")
-    response = signed_in.post("/account/presence", json={"presence": "busy"},
+    response = signed_in.post("/account/presence", json={"presence": "break", "reason": "研修"},
                               headers={"X-CSRF-Token": token})
     assert response.status_code == 200
     body = response.get_json()
     user = reload_user("alice")
-    assert body == {"presence": "busy",
+    assert body == {"presence": "break", "reason": "研修",
                     "presence_changed_at": user.presence_changed_at.isoformat()}
-    assert user.presence == "busy"
+    assert (user.presence, user.presence_reason) == ("break", "研修")
 
 
 def test_presence_by_form_shows_in_header(signed_in, reload_user):
     token = page_csrf_token(signed_in, "/desk")
     response = signed_in.post("/account/presence", data={
-        "presence": "away", "next": "/desk", "csrf_token": token})
+        "presence": "break:休憩", "next": "/desk", "csrf_token": token})
     assert response.headers["Location"] == "/desk"
-    assert reload_user("alice").presence == "away"
+    assert reload_user("alice").presence == "break"
     html = signed_in.get("/desk").get_data(as_text=True)
-    assert '<option value="away" selected>離席</option>' in html
+    assert '<option value="break:休憩" selected>離席中 (休憩)</option>' in html
 
 
 def test_unknown_presence_is_refused(signed_in, reload_user):
@@ -106,12 +106,12 @@ def test_unknown_presence_is_refused(signed_in, reload_user):
     response = signed_in.post("/account/presence", json={"presence": "lunch"},
                               headers={"X-CSRF-Token": token})
     assert response.status_code == 400
-    assert "Presence 'lunch'" in response.get_json()["error"]
+    assert "Status 'lunch'" in response.get_json()["error"]
     assert reload_user("alice").presence == "offline"
 
 
 def test_presence_needs_sign_in(client):
     token = page_csrf_token(client)
-    response = client.post("/account/presence", json={"presence": "busy"},
+    response = client.post("/account/presence", json={"presence": "available"},
                            headers={"X-CSRF-Token": token})
     assert response.status_code == 401

@@ -51,10 +51,11 @@ def test_every_unsafe_route_refuses_a_request_without_the_token(app, admin):
 
 
 def test_a_wrong_token_is_refused_and_the_right_one_passes_the_check(admin):
-    wrong = admin.post("/account/presence", data={"presence": "away", "csrf_token": "forged"})
+    wrong = admin.post("/account/presence", data={"presence": "break:休憩", "csrf_token": "forged"})
     assert wrong.status_code == 400
     token = page_csrf_token(admin, "/desk")
-    right = admin.post("/account/presence", data={"presence": "away", "csrf_token": token, "next": "/desk"})
+    right = admin.post("/account/presence", data={"presence": "break:休憩", "csrf_token": token,
+                                                  "next": "/desk"})
     assert right.status_code == 302
 
 

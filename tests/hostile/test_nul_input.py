@@ -20,7 +20,7 @@ def admin(client, make_user, db, settings):
 @pytest.mark.parametrize("path, form", [
     ("/desk/tickets/{ticket}/note", {"text": "refund\x00issued"}),
     ("/desk/tickets/{ticket}/update", {"status": "pending\x00"}),
-    ("/account/presence", {"presence": "away\x00"}),
+    ("/account/presence", {"presence": "break:休\x00憩"}),
     ("/logout?next=/\x00", {}),
 ])
 def test_forms_refuse_nul_characters(admin, path, form):

@@ -10,6 +10,7 @@ from rq import Queue
 from sqlalchemy import select
 
 from core.accounts import User
+from core.agent_states import STATES
 from crm_link.models import Customer, Ticket
 from ivr.models import Call
 from supervisor.live import snapshot
@@ -82,7 +83,7 @@ def test_snapshot_counts_the_seeded_wall(db, redis, make_user):
     presences = {}
     for i in range(12):
         user = make_user(f"agent{i}", queues=[rng.choice(("support", "sales", "billing"))])
-        presences[user.username] = rng.choice(("available", "busy", "away", "offline"))
+        presences[user.username] = rng.choice(STATES)
     make_user("gone", queues=["archive"])
     with db.session() as session:
         for user in session.scalars(select(User)):
@@ -90,6 +91,7 @@ def test_snapshot_counts_the_seeded_wall(db, redis, make_user):
                 user.active, user.presence = False, "available"
             else:
                 user.presence = presences[user.username]
+                user.presence_reason = "休憩" if user.presence == "break" else None
         customer = Customer(name="客")
         session.add(customer)
         session.flush()
@@ -118,7 +120,7 @@ def test_snapshot_counts_the_seeded_wall(db, redis, make_user):
     assert sorted(r["agent"] for r in snap["talking_agents"]) == sorted(
         row["agent"] for kind, row in calls if kind == "talking")
     assert snap["agents"] == {p: list(presences.values()).count(p)
-                              for p in ("available", "busy", "away", "offline")}
+                              for p in STATES}
     unhandled = [v for v in voicemails
                  if v[0] in ("untouched", "open_ticket_unassigned")]
     assert snap["voicemails"]["unhandled"] == len(unhandled)

@@ -1,5 +1,5 @@
-"""Migration 0003 on a database in use: cross-feature foreign keys added, orphans cleared first,
-recordings given their call's queue; and the keys then hold."""
+"""Migrations on a database in use. 0003: cross-feature foreign keys added, orphans cleared first,
+recordings given their call's queue; and the keys then hold. 0004: presences become agent states."""
 
 import datetime as dt
 
@@ -116,4 +116,45 @@ def _foreign_keys_on(engine) -> None:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect",
                      lambda dbapi, _record: dbapi.execute("PRAGMA foreign_keys=ON"))
+        engine.dispose()
+
+
+def test_presences_become_agent_states_with_a_history(fresh_url):
+    migrate.upgrade(fresh_url, "0003")
+    engine = create_engine(fresh_url)
+    meta = MetaData()
+    meta.reflect(engine)
+    user = {"display_name": "x", "role": "agent", "language": "ja", "queues": [],
+            "presence_changed_at": NOW, "max_open_tickets": 10, "active": True,
+            "failed_logins": 0, "password_hash": "x", "created_at": NOW}
+    with engine.begin() as conn:
+        conn.execute(insert(meta.tables["users"]), [
+            {"id": i, "username": name, "presence": presence, **user}
+            for i, (name, presence) in enumerate([("ann", "available"), ("ben", "busy"),
+                                                  ("cai", "away"), ("dee", "offline")], 1)])
+    engine.dispose()
+    migrate.upgrade(fresh_url)
+    engine = create_engine(fresh_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT username, presence, presence_reason FROM users "
+                                     "ORDER BY id")).all()
+            assert [tuple(r) for r in rows] == [("ann", "available", None),
+                                               ("ben", "break", "busy"),
+                                               ("cai", "break", "away"),
+                                               ("dee", "offline", None)]
+            assert conn.execute(text("SELECT count(*) FROM agent_state_changes")).scalar() == 4
+        _foreign_keys_on(engine)
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text("UPDATE users SET presence = 'busy' WHERE id = 1"))
+    finally:
+        engine.dispose()
+    migrate.downgrade(fresh_url, "0003")
+    engine = create_engine(fresh_url)
+    try:
+        with engine.connect() as conn:
+            assert [r[0] for r in conn.execute(text(
+                "SELECT presence FROM users ORDER BY id"))] == ["available", "busy", "away",
+                                                                  "offline"]
+    finally:
         engine.dispose()
