@@ -14,13 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from core.web import runtime
-from core.web.auth import bearer_ok
-from core.web.errors import error_answer, translate
+from core.web.auth import require_bearer
+from core.web.errors import error_answer
 from crm_link import customers, inbound, merges, payloads, reports, tickets
 from crm_link.attachments import AttachmentStore
 from crm_link.contacts import file_contact
 from crm_link.errors import (
-    CrmError,
     InvalidInput,
     MalformedEmail,
 )
@@ -29,25 +28,9 @@ from crm_link.mail import parse_email
 from crm_link.openapi import document
 from crm_link.phones import parse_phone
 
-bp = Blueprint("crm_link", __name__, url_prefix="/api")
 EMAIL_MAX_BYTES = 25 * 1024 * 1024
-PUBLIC = {"crm_link.openapi"}
-
-
-@bp.before_request
-def authenticate():
-    """Bearer token compared in constant time; the OpenAPI document is public."""
-    if request.endpoint in PUBLIC or bearer_ok():
-        return None
-    response = _error("A valid 'Authorization: Bearer <API_TOKEN>' header is required.", 401,
-                      "Authorization")
-    response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
-    return response
-
-
-@bp.errorhandler(CrmError)
-def crm_error(exc: CrmError):
-    return translate(exc, json=True, with_field=True)
+bp = require_bearer(Blueprint("crm_link", __name__, url_prefix="/api"),
+                    public={"crm_link.openapi"})  # the OpenAPI document is public
 
 
 @bp.errorhandler(RequestEntityTooLarge)

@@ -10,7 +10,7 @@ from ivr.calls.service import CallService
 from ivr.flowstore import FlowRegistry
 from ivr.revisions import DbRevisionArchive
 from ivr.twilio.twiml import TwimlRenderer
-from ivr.web import twilio
+from ivr.web import agents, twilio
 
 
 def install(app: Flask, runtime: Runtime) -> None:
@@ -27,3 +27,4 @@ def install(app: Flask, runtime: Runtime) -> None:
                                           lambda: runtime.clock())
     app.register_blueprint(twilio.bp)
     app.register_blueprint(twilio.media)
+    app.register_blueprint(agents.bp)

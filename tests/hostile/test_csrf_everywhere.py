@@ -10,7 +10,7 @@ from tests.desk.desk_helpers import login, page_csrf_token
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 # Routes not authenticated by the browser session: Twilio signs its requests, the JSON API
 # takes a bearer token and ignores cookies (checked below).
-NOT_COOKIE_AUTHENTICATED = ("twilio.", "media.", "crm_link.")
+NOT_COOKIE_AUTHENTICATED = ("twilio.", "media.", "crm_link.", "agents.")
 
 
 def unsafe_routes(app) -> list[tuple[str, str, str]]:
@@ -59,7 +59,10 @@ def test_a_wrong_token_is_refused_and_the_right_one_passes_the_check(admin):
     assert right.status_code == 302
 
 
-def test_the_json_api_ignores_the_session_cookie(admin):
-    response = admin.post("/api/messages", json={"channel": "chat", "from": "+81312345678",
-                                                  "text": "hi"})
+@pytest.mark.parametrize("method, url, body", [
+    ("post", "/api/messages", {"channel": "chat", "from": "+81312345678", "text": "hi"}),
+    ("put", "/api/agents/root/status", {"status": "available"}),
+])
+def test_the_json_api_ignores_the_session_cookie(admin, method, url, body):
+    response = getattr(admin, method)(url, json=body)
     assert response.status_code == 401
