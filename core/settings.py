@@ -21,7 +21,7 @@ from core.errors import ConfigError
 ENVIRONMENTS = ("production", "development", "test")
 # Secrets a production process refuses to start without, in the order they are reported.
 REQUIRED_IN_PRODUCTION = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "API_TOKEN", "SECRET_KEY")
-HIDDEN = {"twilio_auth_token", "api_token", "secret_key", "smtp_url"}
+HIDDEN = {"twilio_auth_token", "twilio_api_key_secret", "api_token", "secret_key", "smtp_url"}
 
 Get = Callable[..., str]  # get(NAME, default="") -> the stripped value, or the default
 
@@ -30,14 +30,32 @@ Get = Callable[..., str]  # get(NAME, default="") -> the stripped value, or the 
 
 @dataclass(frozen=True)
 class TwilioSettings:
-    """The carrier account: signatures of webhooks, recording downloads."""
+    """The carrier account: signatures of webhooks, recording downloads, the REST API."""
 
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""
+    twilio_api_base_url: str = "https://api.twilio.com"   # every REST request goes here
+    twilio_api_key_sid: str = ""        # when set (with the secret), REST requests use the key
+    twilio_api_key_secret: str = ""
+
+    @property
+    def rest_auth(self) -> tuple[str, str]:
+        """Basic auth for the REST API: the API key when one is set, else the account."""
+        if self.twilio_api_key_sid and self.twilio_api_key_secret:
+            return self.twilio_api_key_sid, self.twilio_api_key_secret
+        return self.twilio_account_sid, self.twilio_auth_token
 
     @classmethod
     def from_env(cls, get: Get) -> TwilioSettings:
-        return cls(get("TWILIO_ACCOUNT_SID"), get("TWILIO_AUTH_TOKEN"))
+        base = get("TWILIO_API_BASE_URL", "https://api.twilio.com").rstrip("/")
+        if not base.startswith(("https://", "http://")):
+            raise ConfigError(f"TWILIO_API_BASE_URL must be an http(s) origin such as "
+                              f"https://api.twilio.com, not {base!r}.")
+        key, secret = get("TWILIO_API_KEY_SID"), get("TWILIO_API_KEY_SECRET")
+        if bool(key) != bool(secret):
+            raise ConfigError("TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET go together; set "
+                              "both or neither.")
+        return cls(get("TWILIO_ACCOUNT_SID"), get("TWILIO_AUTH_TOKEN"), base, key, secret)
 
 
 @dataclass(frozen=True)
