@@ -86,7 +86,15 @@ class Runtime:
             self.pid = os.getpid()
         return self
 
+    def close_services(self) -> None:
+        """Stop the services' own threads (those that have a `close`)."""
+        for service in list(self.services.values()):
+            close = getattr(service, "close", None)
+            if callable(close):
+                close()
+
     def close(self) -> None:
+        self.close_services()
         self.background_events.drain()
         self.db.dispose()
         if self._redis is not None:

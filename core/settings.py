@@ -132,12 +132,17 @@ class DeskSettings:
     inbox_red_minutes: int = 240           # ... and this long turns red
     smtp_url: str = ""                     # outbound mail: smtp://user:pass@host:port (smtps://)
     smtp_from: str = ""                    # From of agents' email replies
+    desk_offline_seconds: int = 60         # no live desk this long: the agent goes offline (0: never)
 
     @classmethod
     def from_env(cls, get: Get) -> DeskSettings:
         section = cls(_int(get("INBOX_AMBER_MINUTES", "60"), "INBOX_AMBER_MINUTES"),
                       _int(get("INBOX_RED_MINUTES", "240"), "INBOX_RED_MINUTES"),
-                      get("SMTP_URL"), get("SMTP_FROM"))
+                      get("SMTP_URL"), get("SMTP_FROM"),
+                      _int(get("DESK_OFFLINE_SECONDS", "60"), "DESK_OFFLINE_SECONDS"))
+        if section.desk_offline_seconds < 0:
+            raise ConfigError(f"DESK_OFFLINE_SECONDS ({section.desk_offline_seconds}) must be 0 "
+                              "(never) or a number of seconds.")
         if not 0 < section.inbox_amber_minutes <= section.inbox_red_minutes:
             raise ConfigError(f"INBOX_AMBER_MINUTES ({section.inbox_amber_minutes}) must be "
                               f"positive and at most INBOX_RED_MINUTES "

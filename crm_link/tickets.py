@@ -106,6 +106,19 @@ def update_ticket(session: Session, ticket_id: int, *, status: str | None = None
     return ticket_view(ticket)
 
 
+def add_system_note(session: Session, ticket_id: int, text: str, now: dt.datetime,
+                    author: str, meta: dict | None = None) -> Interaction:
+    """A note the system writes on a ticket (e.g. how a call-back went): internal, never sent."""
+    ticket = get_ticket(session, ticket_id)
+    row = Interaction(ticket_id=ticket.id, customer_id=ticket.customer_id, channel="voice",
+                      direction="internal", author=author, text=text[:2000], at=now,
+                      attachments=[], meta=meta or {}, thread_reason="system note")
+    session.add(row)
+    ticket.updated_at = max(ticket.updated_at, now)
+    session.flush()
+    return row
+
+
 def list_tickets(session: Session, filters: TicketFilter, *, limit: int = 50,
                  before: int | None = None) -> tuple[list[TicketView], int | None]:
     """One page, newest id first; the second value is the `before` of the next page."""

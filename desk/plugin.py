@@ -2,11 +2,12 @@
 
 from pathlib import Path
 
-from core.features import ConfigFile, Feature
+from core.features import ConfigFile, Feature, Periodic
 from core.problems import Problem
 from desk import (
     auto_assign,
     events,  # noqa: F401 -- its event kinds are known to every process
+    presence,
 )
 from desk.assignment_rules import FILE_NAME as RULES_FILE
 from desk.assignment_rules import AssignmentRulesError, load_rules
@@ -42,6 +43,7 @@ feature = Feature(
     web="desk.web.routes",
     commands=_commands,
     start=auto_assign.subscribe,
+    periodic=(Periodic("offline desks", lambda _s: 10.0, presence.sweep),),
     config_files=(ConfigFile(RULES_FILE, _rules_problems),
                   ConfigFile(TEMPLATES_FILE, _templates_problems)),
 )

@@ -16,6 +16,7 @@ from ivr.flows.actions import (
     DialOut,
     Gather,
     HangUp,
+    JoinRoom,
     Note,
     PlayAudio,
     RecordMessage,
@@ -160,6 +161,7 @@ HEARD = {
     Gather: lambda v: [line for p in v.prompts for line in _heard(p)] + [Line("wait", "")],
     ToQueue: lambda v: [Line("transfer", f"queue {v.name}")],
     DialOut: lambda v: [Line("transfer", f"{v.kind} {v.target}")],
+    JoinRoom: lambda v: [Line("transfer", "agent")],
     RecordMessage: lambda v: [Line("record", f"mailbox {v.mailbox}, up to {v.max_length}s")],
     HangUp: lambda v: [Line("hangup", "")],
 }

@@ -29,6 +29,7 @@ from core.redis_conn import EmbeddedRedis
 from core.runtime import Runtime
 from core.settings import Settings
 from core.web.app import create_app
+from ivr.twilio.cloud import FakeTwilioCloud
 from ivr.twilio.simulator import Twilio, flask_transport
 from tests.desk.desk_helpers import FAST_HASHER, PASSWORD
 from tests.support.browser import CHROMIUM_ARGS, LiveServer, chromium_path
@@ -150,7 +151,15 @@ def flows_dir(tmp_path):
 
 
 @pytest.fixture
-def settings(tmp_path, database_url, redis_url, flows_dir):
+def cloud():
+    """A fake of Twilio's REST API and the agents' phones (every test's TWILIO_API_BASE_URL)."""
+    fake = FakeTwilioCloud(TWILIO_SID, TWILIO_TOKEN, scale=0.01)
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def settings(tmp_path, database_url, redis_url, flows_dir, cloud):
     recordings = tmp_path / "recordings"
     recordings.mkdir()
     return Settings(
@@ -161,6 +170,7 @@ def settings(tmp_path, database_url, redis_url, flows_dir):
         public_base_url=PUBLIC_BASE_URL,
         twilio_account_sid=TWILIO_SID,
         twilio_auth_token=TWILIO_TOKEN,
+        twilio_api_base_url=cloud.base_url,
         flows_dir=flows_dir,
         recordings_dir=recordings,
         recording_hosts=("127.0.0.1", "localhost"),
@@ -175,6 +185,7 @@ def settings(tmp_path, database_url, redis_url, flows_dir):
 def runtime(settings, db, redis):
     rt = Runtime(settings, db=db)
     yield rt
+    rt.close_services()
     if rt._redis is not None:
         rt._redis.close()
 
@@ -208,6 +219,12 @@ def twilio(client, twiml_schema):
     """Twilio's side of calls: signed webhooks, TwiML followed, every answer schema-checked."""
     return Twilio(PUBLIC_BASE_URL, TWILIO_SID, TWILIO_TOKEN,
                   validating(flask_transport(client), twiml_schema))
+
+
+@pytest.fixture
+def phone(twilio, cloud):
+    """Twilio's side with its cloud: webhooks to our app, the REST API, the agents' phones."""
+    return cloud.attach(twilio)
 
 
 @pytest.fixture

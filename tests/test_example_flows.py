@@ -3,12 +3,14 @@
 import pytest
 from sqlalchemy import select
 
+from core import accounts, agent_states
 from crm_link.contacts import record_contact
 from crm_link.customers import create_customer
 from crm_link.directory import Contact
 from crm_link.models import Ticket
 from ivr.models import Call
 from ivr.twilio.simulator import Script
+from voicemail.models import Recording
 
 JA_LINE, EN_LINE = "+81312345678", "+12025550143"
 TUESDAY_NOON_TOKYO = "2026-11-24T12:00+09:00"
@@ -51,17 +53,33 @@ def test_ja_known_caller_switches_to_english_gives_member_number_then_voicemail(
     assert all(status < 400 for path, status in result.requests if path != "/twilio/recording")
 
 
-def test_ja_store_hours_then_operator_answers(twilio, db, at):
+@pytest.fixture
+def agent_of(make_user, db, cloud):
+    """An available agent of `queue` whose browser phone answers."""
+
+    def make(queue: str) -> None:
+        make_user(f"agent_{queue}", queues=[queue])
+        cloud.device(f"client:agent_{queue}", "answer", after=2)
+        with db.session() as session:
+            agent_states.set_by_hand(accounts.find_user(session, f"agent_{queue}"), "available")
+
+    return make
+
+
+def test_ja_store_hours_then_operator_answers(phone, db, at, agent_of, cloud):
     at(TUESDAY_NOON_TOKYO)
-    result = twilio.call("+819011112222", JA_LINE,
-                         Script(inputs=["3", "0"], queue_answer_after=60))
+    agent_of("support")
+    result = phone.call("+819011112222", JA_LINE, Script(inputs=["3", "0"]))
+    cloud.wait_idle()
     said = result.said()
     assert "店舗の営業時間は、毎日午前10時から午後8時まで、元日は休業です。" in said
     assert "現在、店舗は営業中です。" in said
     assert said[-1] == "お電話ありがとうございました。"
     call = call_row(db, result.call_sid)
     assert call.outcome == "agent" and call.answered_at is not None
-    assert call.customer_id is None
+    with db.session() as session:   # the conversation was recorded and filed with the caller
+        recording = session.scalar(select(Recording).where(Recording.call_sid == call.call_sid))
+    assert recording.kind == "call" and recording.customer_id == call.customer_id is not None
 
 
 @pytest.mark.parametrize("when, why", [
@@ -116,10 +134,12 @@ def test_en_known_caller_with_open_ticket_goes_to_their_team(twilio, db, at):
     assert "tech_queue" in steps(call) and call.queue == "tech"
 
 
-def test_en_speech_account_number_gets_priority(twilio, db, at):
+def test_en_speech_account_number_gets_priority(phone, db, at, agent_of, cloud):
     at(TUESDAY_10AM_NEW_YORK)
-    result = twilio.call("+12025550123", EN_LINE,
-                         Script(inputs=["speech:support", "speech:AC 12345"], queue_answer_after=0))
+    agent_of("tech")
+    result = phone.call("+12025550123", EN_LINE,
+                        Script(inputs=["speech:support", "speech:AC 12345"]))
+    cloud.wait_idle()
     assert "Thank you. Your account AC 12345 has priority support." in result.said()
     assert call_row(db, result.call_sid).outcome == "agent"
 

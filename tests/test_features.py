@@ -33,11 +33,11 @@ def test_the_cli_has_every_features_commands():
     assert result.exit_code == 0 and "assignment" in result.output
 
 
-def test_the_worker_serves_the_transcription_queue_and_sweeps():
+def test_the_worker_serves_the_transcription_queue_sweeps_and_distributes():
     queues = [q for f in features.load() for q in f.worker_queues]
     assert queues == ["transcription"]
     tasks = [t.name for f in features.load() for t in f.periodic]
-    assert tasks == ["recording sweep"]
+    assert tasks == ["recording sweep", "distribution", "offline desks"]
 
 
 def test_files_beside_the_flows_are_checked_by_the_feature_that_reads_them(tmp_path):

@@ -1,15 +1,15 @@
-"""Agents are offered queue calls by presence; every step of a call reaches live listeners."""
+"""Agents are offered queue calls by state; every step of a call reaches live listeners."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
 
+from core import agent_states
 from core.accounts import find_user
 from crm_link.customers import create_customer
 from ivr.models import Call
 from ivr.twilio.simulator import Script
-from tests.conftest import PUBLIC_BASE_URL
 from tests.support.listener import Listener
 
 NOON = "2026-11-24T12:00+09:00"
@@ -24,42 +24,48 @@ def listener(runtime):
     listening.thread.join(timeout=5)
 
 
-def test_a_queue_call_rings_available_agents_and_pops_the_answering_agents_screen(
-        twilio, at, make_user, listener, db):
+def test_a_queue_call_rings_the_agent_free_longest_and_pops_their_screen(
+        phone, cloud, at, make_user, listener, db):
     make_user("alice", queues=["support"], dial="client:alice")
     make_user("bob", queues=["support"])                        # client identity from username
-    with db.session() as session:
-        for name in ("alice", "bob"):
-            find_user(session, name).presence = "available"
+    for name in ("alice", "bob"):                                # alice is free the longest
+        with db.session() as session:
+            agent_states.set_by_hand(find_user(session, name), "available")
+        cloud.device(f"client:{name}", "answer", after=2)
     make_user("carol", queues=["support"], dial="client:carol")  # offline: not rung
     make_user("dave", queues=["sales"], dial="client:dave")      # another queue
     at(NOON)
-    result = twilio.call("+819011112222", JA_LINE, Script(inputs=["0"], dial="completed"))
-    offer = next(doc for doc in result.twiml if "<Dial" in doc)
-    assert "<Client" in offer and ">alice</Client>" in offer and ">bob</Client>" in offer
-    assert "carol" not in offer and "dave" not in offer and "<Enqueue" not in offer
-    assert f"{PUBLIC_BASE_URL}/twilio/agent-status?agent=alice" in offer
-    assert 'statusCallbackEvent="answered"' in offer
-    kinds = listener.kinds()
-    assert kinds[:1] == ["call.arrived"] and "call.queued" in kinds
+    result = phone.call("+819011112222", JA_LINE, Script(inputs=["0"], talk_seconds=30))
+    cloud.wait_idle()
+    assert any("<Enqueue" in doc for doc in result.twiml)        # waits until we bridge them
+    rung = [form["To"] for _, path, form in cloud.requests if path.endswith("/Calls.json")]
+    assert rung == ["client:alice"]
+    kinds = [kind for kind in listener.kinds(wait=1.0) if kind.startswith("call.")]
+    assert kinds[:2] == ["call.arrived", "call.queued"]
     offered = next(e for e in listener.events if e["kind"] == "call.offered")
-    assert offered["agents"] == ["alice", "bob"] and offered["queue"] == "support"
+    assert offered["agents"] == ["alice"] and offered["queue"] == "support"
+    assert offered["call_sid"] == result.call_sid
     answered = next(e for e in listener.events if e["kind"] == "call.answered")
     assert answered["agent"] == "alice" and answered["call_sid"] == result.call_sid
     assert answered["caller"]["phone"] == "+819011112222"
     ended = next(e for e in listener.events if e["kind"] == "call.ended")
     assert ended["outcome"] == "agent" and ended["agent"] == "alice"
+    presences = [e["presence"] for e in listener.events
+                 if e["kind"] == "agent.presence" and e["username"] == "alice"]
+    assert presences[-3:] == ["reserved", "on_call", "wrap_up"]
     with db.session() as session:
         call = session.scalar(select(Call))
         assert (call.agent, call.outcome) == ("alice", "agent") and call.answered_at
 
 
-def test_nobody_available_means_the_caller_waits_in_the_queue(twilio, at, make_user, listener):
+def test_nobody_available_means_the_caller_waits_in_the_queue(phone, cloud, at, make_user,
+                                                              listener):
     make_user("alice", queues=["support"], dial="client:alice")   # offline
     at(NOON)
-    result = twilio.call("+819011112222", JA_LINE, Script(inputs=["0"], queue_answer_after=30))
+    result = phone.call("+819011112222", JA_LINE, Script(inputs=["0"], queue_patience=60))
     assert any("<Enqueue" in doc for doc in result.twiml)
-    assert not any("<Dial" in doc for doc in result.twiml)
+    assert result.ended_by == "caller hung up"
+    assert not [path for _, path, _ in cloud.requests]             # nobody was rung
     assert "call.offered" not in listener.kinds(wait=1.0)
 
 

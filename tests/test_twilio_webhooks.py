@@ -172,12 +172,18 @@ def test_status_for_a_call_we_never_answered_is_kept(client, db, at):
 
 def test_queue_wait_announces_position_then_leaves_at_max_wait(client, db, at):
     at(NOON)
-    post(client, "/twilio/voice", params())
-    enqueue = post(client, "/twilio/step?t=1&on=gather", params(Digits="0")).data
-    assert b"<Enqueue" in enqueue and b"waitUrl=" in enqueue
-    wait = post(client, "/twilio/queue/wait?t=2", params(QueuePosition="3", QueueTime="40"))
+    for n, digits in ((1, "0"), (2, "0"), (3, "0")):   # three callers join the support line
+        post(client, "/twilio/voice", params(sid=f"CA{n:032}", From=f"+8190111100{n:02}"))
+        enqueue = post(client, "/twilio/step?t=1&on=gather",
+                       params(sid=f"CA{n:032}", Digits=digits)).data
+        assert b"<Enqueue" in enqueue and b"waitUrl=" in enqueue
+    # Our line decides the place (priority, then arrival), not Twilio's QueuePosition.
+    wait = post(client, "/twilio/queue/wait?t=2",
+                params(sid=f"CA{3:032}", QueuePosition="1", QueueTime="40"))
     assert "お客様は3番目にお待ちいただいております".encode() in wait.data and b"<Play>" in wait.data
-    gone = post(client, "/twilio/queue/wait?t=2", params(QueuePosition="1", QueueTime="300"))
+    assert "待ち時間" not in wait.data.decode()      # nobody signed in: no estimate to give
+    gone = post(client, "/twilio/queue/wait?t=2",
+                params(sid=f"CA{3:032}", QueuePosition="1", QueueTime="300"))
     assert b"<Leave" in gone.data
 
 

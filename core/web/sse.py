@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterable
 
 from flask import Response, stream_with_context
@@ -18,14 +19,21 @@ def format_event(event: dict) -> str:
 
 
 def stream(events: Events, wanted: Callable[[dict], dict | None],
-           first: Iterable[dict] = ()) -> Response:
-    """Stream events that `wanted` keeps (it may reshape them; None drops them)."""
+           first: Iterable[dict] = (), alive: Callable[[], None] | None = None) -> Response:
+    """Stream events that `wanted` keeps (it may reshape them; None drops them); `alive` is
+    called as the stream opens and at least every KEEPALIVE_SECONDS while it stays open."""
 
     def generate():
         yield "retry: 2000\n\n"  # browsers reconnect after 2 s if the stream breaks
+        noted = time.monotonic()
+        if alive:
+            alive()
         for event in first:
             yield format_event(event)
         for event in events.listen(timeout=KEEPALIVE_SECONDS):
+            if alive and time.monotonic() - noted >= KEEPALIVE_SECONDS:
+                noted = time.monotonic()
+                alive()
             if event is None:
                 yield ": keep-alive\n\n"
                 continue

@@ -11,7 +11,7 @@ from core.web.i18n import current_language
 from core.web.security import current_user, login_required, protect_pages, wants_json
 from core.web.sse import stream
 from crm_link.errors import CrmError, IdentityConflict
-from desk import inbox, screenpop
+from desk import inbox, presence, screenpop
 from desk.errors import InvalidChoice
 from desk.live import SubscribedEvents
 from desk.web import texts as _texts  # noqa: F401 -- registers the desk's messages
@@ -74,7 +74,9 @@ def events():
     client = runtime().redis
     if client is None:
         return _refuse("Live events need Redis (REDIS_URL is not set).", 503)
-    return stream(SubscribedEvents(client), wanted, first=[{"kind": "stream.ready"}])
+    rt = runtime()
+    return stream(SubscribedEvents(client), wanted, first=[{"kind": "stream.ready"}],
+                  alive=lambda: presence.alive(client, username, rt.clock()))
 
 
 def _pop_html(call_sid: str, stage: str) -> str | None:

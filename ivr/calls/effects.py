@@ -16,10 +16,19 @@ from core.events import Event
 from core.settings import Settings
 from crm_link.contacts import record_contact
 from crm_link.directory import Contact
-from ivr.calls.ports import Offers, StatusReport
+from ivr.acd import queueing
+from ivr.calls.ports import StatusReport
 from ivr.calls.rows import CallFacts
-from ivr.events import CallOffered, CallQueued
-from ivr.flows.actions import BookCallback, DiscardTake, Effect, Note, Turn
+from ivr.events import CallQueued
+from ivr.flows.actions import (
+    BookCallback,
+    DiscardTake,
+    Effect,
+    JoinQueue,
+    LeaveQueue,
+    Note,
+    Turn,
+)
 from ivr.models import Call
 from voicemail import recordings
 
@@ -69,7 +78,15 @@ def turn_events(session: Session | None, call: CallFacts, effects: Sequence[Effe
         if isinstance(effect, Note):
             added.append({"at": at, "kind": effect.kind, **effect.data})
         elif isinstance(effect, BookCallback):
-            added.append({"at": at, **_book_callback(session, call, effect, now, settings)})
+            booked = _book_callback(session, call, effect, now, settings)
+            queueing.keep_for_callback(session, call.call_sid, effect.queue, effect.number,
+                                       booked["ticket_id"], call.to_number or "", now)
+            added.append({"at": at, **booked})
+        elif isinstance(effect, JoinQueue):
+            queueing.join(session, call.call_sid, effect.queue, effect.priority,
+                          dict(effect.skills), effect.max_wait, call.to_number or "", now)
+        elif isinstance(effect, LeaveQueue):
+            queueing.leave(session, call.call_sid, effect.reason, now)
         elif isinstance(effect, DiscardTake):
             recordings.discard_take(session, call.call_sid, effect.mailbox, effect.take)
             added.append({"at": at, "kind": "discard_take", "mailbox": effect.mailbox,
@@ -94,15 +111,10 @@ def _book_callback(session: Session, call: CallFacts, booking: BookCallback, now
             "ticket_id": result.ticket_id, "customer_id": result.customer_id}
 
 
-def live_events(call: CallFacts, turn: Turn, offers: Offers) -> list[Event]:
-    """What dashboards and agents' screens hear about this turn."""
-    caller = turn.state.caller
-    events: list[Event] = [CallQueued(call.call_sid, note.data["target"], caller)
-                           for note in turn.effects if isinstance(note, Note)
-                           and note.kind == "connect" and note.data.get("kind") == "queue"]
-    events += [CallOffered(call.call_sid, queue, [agent for agent, _ in agents], caller)
-               for queue, agents in offers.items() if agents]
-    return events
+def live_events(call: CallFacts, turn: Turn) -> list[Event]:
+    """What dashboards and the distributor hear about this turn."""
+    return [CallQueued(call.call_sid, effect.queue, turn.state.caller)
+            for effect in turn.effects if isinstance(effect, JoinQueue)]
 
 
 def finish_call(call: Call, report: StatusReport, now: dt.datetime) -> None:

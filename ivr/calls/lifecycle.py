@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from core.events import Event
 from core.settings import Settings
+from ivr.acd import queueing
 from ivr.calls.effects import finish_call
 from ivr.calls.ports import StatusReport
 from ivr.events import CallAnswered, CallEnded
@@ -33,6 +34,7 @@ def status(session: Session, report: StatusReport, now: dt.datetime) -> list[Eve
     ended = call.ended_at is None
     finish_call(call, report, now)
     if ended and call.ended_at is not None:
+        queueing.leave(session, call.call_sid, "hangup", now)  # an agent may still ring for them
         return [CallEnded(call.call_sid, call.outcome, call.queue, call.agent, call.duration)]
     return []
 

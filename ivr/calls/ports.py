@@ -7,14 +7,11 @@ rendered reply with the call, so a retried webhook gets exactly the same answer.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from ivr.flows.actions import RecordMessage, Speak, Verb
-
-# queue name -> (agent username, dial target) of the agents to ring now
-Offers = Mapping[str, Sequence[tuple[str, str]]]
 
 
 @dataclass(frozen=True)
@@ -50,11 +47,15 @@ class QueueWait:
 class Renderer(Protocol):
     """A carrier's reply format (TwiML for Twilio)."""
 
-    def turn(self, verbs: Sequence[Verb], answer_turn: int, offers: Offers) -> str:
+    def turn(self, verbs: Sequence[Verb], answer_turn: int) -> str:
         """The reply for one turn; its callbacks carry `answer_turn`."""
 
-    def waiting(self, announcement: Speak | None, hold_music: str | None) -> str:
-        """What a caller in a queue hears: their position, then music."""
+    def nothing(self) -> str:
+        """A reply that asks nothing more of the call (the carrier's answer is ignored)."""
+
+    def waiting(self, announcements: Sequence[Speak], hold_music: str | None, key: str | None,
+                turn: int) -> str:
+        """Music for a waiting caller after what they are told; `key` books a call-back."""
 
     def leave_queue(self) -> str:
         """Take the caller out of the queue (they waited too long)."""

@@ -20,7 +20,8 @@ from ivr.models import Call
 CALLS = Call.__table__
 # The columns of a call that webhooks read; the rest (last TwiML, timestamps) stays in the DB.
 CALL_COLUMNS = ("id", "call_sid", "turn", "state", "flow_name", "flow_revision", "caller_phone",
-                "customer_id", "events", "queue", "queued_at", "answered_at", "outcome")
+                "customer_id", "events", "queue", "queued_at", "answered_at", "outcome",
+                "to_number")
 # Columns a turn may write besides its number; `_claim` names its parameters after them.
 TURN_COLUMNS = frozenset(("state", "last_twiml", "flow_name", "flow_revision", "updated_at",
                           "events", "customer_id", "outcome", "queue", "queued_at",
@@ -49,6 +50,7 @@ class CallFacts:
     queued_at: dt.datetime | None = None
     answered_at: dt.datetime | None = None
     outcome: str | None = None
+    to_number: str | None = None        # our number the caller dialed
 
 
 def load_call(conn: Connection, call_sid: str) -> CallFacts | None:

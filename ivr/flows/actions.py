@@ -48,18 +48,25 @@ class DialOut:
 
 @dataclass(frozen=True)
 class ToQueue:
-    """Put the caller through to a queue: offered to free agents first, else waiting in line."""
+    """Put the caller in a queue to wait for the next agent the distributor offers them to."""
 
     name: str
     record: bool
     timeout: int
     max_wait: int
-    offer_agents: bool
     hold_music: str | None = None
     language: str = ""
     voice: str | None = None
     priority: int = 0
     skills: tuple[tuple[str, int], ...] = ()   # (skill, least level), sorted: verbs are hashable
+
+
+@dataclass(frozen=True)
+class JoinRoom:
+    """Connect the caller with the agent who took them: both legs meet in one room."""
+
+    room: str
+    record: bool
 
 
 @dataclass(frozen=True)
@@ -76,7 +83,7 @@ class HangUp:
     pass
 
 
-Verb = Speak | PlayAudio | Gather | DialOut | ToQueue | RecordMessage | HangUp
+Verb = Speak | PlayAudio | Gather | DialOut | ToQueue | JoinRoom | RecordMessage | HangUp
 
 # ---- effects: things the server must do ------------------------------------------------------
 
@@ -85,6 +92,23 @@ Verb = Speak | PlayAudio | Gather | DialOut | ToQueue | RecordMessage | HangUp
 class BookCallback:
     queue: str
     number: str
+
+
+@dataclass(frozen=True)
+class JoinQueue:
+    """The caller starts waiting in a queue: the distributor keeps their place and needs."""
+
+    queue: str
+    priority: int
+    skills: tuple[tuple[str, int], ...]
+    max_wait: int
+
+
+@dataclass(frozen=True)
+class LeaveQueue:
+    """The caller left the line without an agent (gave up, timed out, asked for a call-back)."""
+
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -103,7 +127,7 @@ class Note:
     data: Mapping[str, Any]
 
 
-Effect = BookCallback | DiscardTake | Note
+Effect = BookCallback | JoinQueue | LeaveQueue | DiscardTake | Note
 
 
 @dataclass(frozen=True)

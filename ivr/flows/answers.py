@@ -13,6 +13,9 @@ from ivr.flows.actions import (
     BookCallback,
     DiscardTake,
     Gather,
+    HangUp,
+    JoinRoom,
+    LeaveQueue,
     Note,
     Turn,
 )
@@ -33,7 +36,7 @@ from ivr.flows.prompts import (
     speak,
     speech_key,
 )
-from ivr.flows.state import DialResult, Input, QueueResult, Recorded
+from ivr.flows.state import Bridged, DialResult, Input, QueueResult, Recorded
 from ivr.flows.steps import queue_verb, run
 
 MAX_TAKES = 3        # voicemail re-recordings
@@ -107,20 +110,33 @@ def _dial_result(flow, state, name, connect: Connect, event: DialResult, world, 
     out.effects.append(Note("dial_result", {"step": name, "status": event.status}))
     if event.status in ANSWERED:
         return run(flow, state.at(None), world, connect.next, out)
-    if connect.kind == "queue" and state.phase != "waiting":
-        # Offered agents did not pick up: wait in the queue for the next free one.
-        out.verbs.append(queue_verb(flow, state, connect, offer_agents=False))
+    if connect.kind == "queue" and state.phase == "talking":
+        # The agent was gone before the caller joined: back to the queue, place kept.
+        out.verbs.append(queue_verb(flow, state, connect))
         return out.turn(state.at(name, "waiting"))
     return run(flow, state.at(None), world, connect.no_answer, out)
 
 
 def _queue_result(flow, state, name, connect: Connect, event: QueueResult, world, out) -> Turn:
     out.effects.append(Note("queue_result", {"step": name, "result": event.result}))
+    out.effects.append(LeaveQueue(event.result))
     if event.result == "bridged":
         return run(flow, state.at(None), world, connect.next, out)
     if event.result == "hangup":
         return out.turn(replace(state.at(None), ended=True))
+    if event.result == "callback":  # the caller pressed the call-back key while waiting
+        if state.caller.get("phone"):
+            out.effects.append(BookCallback(connect.target, state.caller["phone"]))
+        out.verbs += [speak(flow, state, phrase("callback_done")), HangUp()]
+        return out.turn(replace(state.at(None), ended=True))
     return run(flow, state.at(None), world, connect.no_answer, out)
+
+
+def _bridged(flow, state, name, connect: Connect, event: Bridged, world, out) -> Turn:
+    """The distributor's agent answered: the caller leaves the queue to join them."""
+    out.effects.append(Note("bridged", {"step": name, "room": event.room}))
+    out.verbs.append(JoinRoom(event.room, connect.record))
+    return out.turn(state.at(name, "talking"))
 
 
 # ---- voicemail -------------------------------------------------------------------------------
@@ -188,6 +204,7 @@ ANSWERS = {
     (Ask, Input): _ask_input,
     (Connect, DialResult): _dial_result,
     (Connect, QueueResult): _queue_result,
+    (Connect, Bridged): _bridged,
     (Voicemail, Recorded): _recorded,
     (Voicemail, Input): _voicemail_input,
     (Callback, Input): _callback_input,

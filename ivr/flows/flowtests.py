@@ -40,7 +40,7 @@ CALL = {
                 item=f("string")),
     "dial": f("string", "how transfers end", choices=("completed", "no-answer", "busy",
                                                      "failed")),
-    "queue_answer": f("int", "seconds in a queue until an agent answers", minimum=0,
+    "queue_answer": f("int", "seconds into a queue wait until an agent becomes free (and answers)", minimum=0,
                       maximum=3600),
     "message_seconds": f("int", "length of a voicemail the caller leaves", minimum=0,
                          maximum=3600),

@@ -34,6 +34,16 @@ _PHRASES: dict[str, dict[str, str]] = {
                 "en-US": "We are sorry, we are experiencing a technical problem."},
     "queue_position": {"ja-JP": "ただいま大変混み合っております。お客様は{vars.position}番目にお待ちいただいております。",
                        "en-US": "All of our agents are busy. You are number {vars.position} in line."},
+    "agent_callback": {"ja-JP": "折り返しのお電話です。お客様におつなぎします。",
+                       "en-US": "This is a call-back. Connecting you to the customer."},
+    "agent_callback_missed": {"ja-JP": "お客様につながりませんでした。のちほど再度おかけします。",
+                              "en-US": "The customer did not answer. We will try again later."},
+    "agent_caller_gone": {"ja-JP": "お客様は電話を切られました。", "en-US": "The caller has hung up."},
+    "queue_estimate": {"ja-JP": "およその待ち時間は{vars.minutes}分です。",
+                       "en-US": "Your estimated wait is about {vars.minutes} minutes."},
+    "queue_callback_offer": {
+        "ja-JP": "順番はそのままで、折り返しのお電話をご希望の場合は{vars.key}を押してください。",
+        "en-US": "To keep your place and have us call you back instead, press {vars.key}."},
     "queue_hold": {"ja-JP": "このまま、しばらくお待ちください。",
                    "en-US": "Please stay on the line."},
 }

@@ -81,7 +81,14 @@ class Recorded:
     digits: str = ""
 
 
-Event = Start | Input | DialResult | QueueResult | Recorded
+@dataclass(frozen=True)
+class Bridged:
+    """An agent took the waiting caller: the caller is joined with them in `room`."""
+
+    room: str
+
+
+Event = Start | Input | DialResult | QueueResult | Recorded | Bridged
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import replace
 from ivr.flows.actions import (
     DialOut,
     HangUp,
+    JoinQueue,
     Note,
     PlayAudio,
     ToQueue,
@@ -156,19 +157,20 @@ def _switch_flow(flow, state, action: GotoFlow, world: World, out):
     return target, state, action.step or target.start
 
 
-def queue_verb(flow, state, connect: Connect, offer_agents: bool) -> ToQueue:
-    """Put the caller through to the connect step's queue, with its priority and skills."""
+def queue_verb(flow, state, connect: Connect) -> ToQueue:
+    """Put the caller in the connect step's queue, with its priority and skills."""
     return ToQueue(connect.target, connect.record, connect.timeout, connect.max_wait,
-                   offer_agents, connect.hold_music, state.language,
-                   flow.voice_for(state.language), connect.priority,
-                   tuple(sorted(connect.skills.items())))
+                   connect.hold_music, state.language, flow.voice_for(state.language),
+                   connect.priority, tuple(sorted(connect.skills.items())))
 
 
-def connect_verbs(flow, state, connect: Connect, out, *, offer_agents: bool = True) -> None:
+def connect_verbs(flow, state, connect: Connect, out) -> None:
     if connect.record:
         out.verbs.append(speak(flow, state, flow.recording_notice or phrase("recording_notice")))
     if connect.kind == "queue":
-        out.verbs.append(queue_verb(flow, state, connect, offer_agents))
+        verb = queue_verb(flow, state, connect)
+        out.verbs.append(verb)
+        out.effects.append(JoinQueue(verb.name, verb.priority, verb.skills, verb.max_wait))
     else:
         out.verbs.append(DialOut(connect.kind, connect.target, connect.record, connect.timeout,
                                  connect.caller_id))

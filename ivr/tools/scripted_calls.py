@@ -30,6 +30,8 @@ from ivr.flows.folder import FLOW_SUFFIXES, load_folder
 from ivr.flows.model import Flow
 from ivr.models import Call
 from ivr.tools.simulate import UNCLAIMED, parse_time
+from ivr.tools.standby import answered_by_standby
+from ivr.twilio.cloud import FakeTwilioCloud
 from ivr.twilio.simulator import Script, Twilio, flask_transport
 
 BASE_URL = "https://ivr.flowtest"
@@ -122,14 +124,17 @@ def _isolated(base: Settings, scratch: Path, index: int, call: ScriptedCall) -> 
     """Each call gets its own copy of the empty database: no customer or ticket carries over."""
     database = scratch / f"call{index}.sqlite3"
     shutil.copyfile(scratch / "template.sqlite3", database)
-    runtime = Runtime(base.with_(database_url=f"sqlite:///{database}"))
+    cloud = FakeTwilioCloud(base.twilio_account_sid, base.twilio_auth_token)
+    runtime = Runtime(base.with_(database_url=f"sqlite:///{database}",
+                                 twilio_api_base_url=cloud.base_url))
     try:
         app = create_app(runtime=runtime)
-        twilio = Twilio(BASE_URL, base.twilio_account_sid, base.twilio_auth_token,
-                        flask_transport(app.test_client()))
+        twilio = cloud.attach(Twilio(BASE_URL, base.twilio_account_sid, base.twilio_auth_token,
+                                     flask_transport(app.test_client())))
         return play(runtime, twilio, dict(app.extensions["flows"].current().flows), call)
     finally:
         runtime.close()
+        cloud.close()
 
 
 def play(runtime: Runtime, twilio: Twilio, flows: dict[str, Flow], call: ScriptedCall) -> Heard:
@@ -147,9 +152,10 @@ def play(runtime: Runtime, twilio: Twilio, flows: dict[str, Flow], call: Scripte
                            region=runtime.settings.default_region)
         elif call.caller_name:
             create_customer(session, name=call.caller_name, phones=[call.caller])
-    result = twilio.call(call.caller, to, Script(
-        inputs=list(call.inputs), dial=call.dial, queue_answer_after=call.queue_answer,
-        message_seconds=call.message_seconds))
+    script = Script(inputs=list(call.inputs), dial=call.dial,
+                    message_seconds=call.message_seconds)
+    result = answered_by_standby(runtime, twilio, flows.values(), call.queue_answer, script,
+                                 call.caller, to)
     with runtime.db.session() as session:
         row = session.scalar(select(Call).where(Call.call_sid == result.call_sid))
         if row is None:

@@ -20,6 +20,8 @@ from ivr.flows.errors import FlowError
 from ivr.flows.folder import FlowSet, flow_files, media_files, read_flow
 from ivr.flows.model import Flow
 from ivr.models import Call
+from ivr.tools.standby import answered_by_standby
+from ivr.twilio.cloud import FakeTwilioCloud
 from ivr.twilio.simulator import CallResult, Script, Twilio, flask_transport
 
 UNCLAIMED = "+10000000000"  # any number no flow claims reaches the default flow
@@ -87,19 +89,24 @@ def simulate(settings: Settings, options: SimulationOptions) -> str:
         at = parse_time(options.at, flow.timezone)
         started = time.monotonic()
         clock = (lambda: at + dt.timedelta(seconds=time.monotonic() - started)) if at else None
-        runtime = Runtime(settings, clock=clock)
+        cloud = FakeTwilioCloud(settings.twilio.twilio_account_sid,
+                                settings.twilio.twilio_auth_token)
+        runtime = Runtime(settings.with_(twilio_api_base_url=cloud.base_url), clock=clock)
         try:
             app = create_app(runtime=runtime)
             reached = app.extensions["flows"].current()
-            twilio = Twilio(settings.public_base_url, settings.twilio.twilio_account_sid,
-                            settings.twilio.twilio_auth_token, flask_transport(app.test_client()))
+            twilio = cloud.attach(Twilio(settings.public_base_url,
+                                         settings.twilio.twilio_account_sid,
+                                         settings.twilio.twilio_auth_token,
+                                         flask_transport(app.test_client())))
             script = Script(inputs=list(options.inputs), dial=options.dial,
-                            queue_answer_after=options.queue_answer,
                             message_seconds=options.message_seconds)
-            result = twilio.call(options.caller, to, script)
+            result = answered_by_standby(runtime, twilio, reached.flows.values(),
+                                         options.queue_answer, script, options.caller, to)
             return report(runtime, result, reached, to, at or runtime.clock())
         finally:
             runtime.close()
+            cloud.close()
 
 
 def report(runtime: Runtime, result: CallResult, flows: FlowSet, to: str,

@@ -1,5 +1,5 @@
 """Twilio's REST API, as far as the contact center uses it: place, redirect and end calls,
-take a caller out of a queue, record a call leg.
+and record a call leg (a queued caller leaves the queue by being redirected).
 
 Every request goes to TWILIO_API_BASE_URL (default https://api.twilio.com) with Twilio's paths
 (`/2010-04-01/Accounts/{AccountSid}/...`) and Basic auth (the account, or the API key when
@@ -57,17 +57,6 @@ class TwilioRest:
     def end_call(self, call_sid: str, ringing: bool = False) -> None:
         """Hang up a call (`canceled` while it still rings)."""
         self._post(f"/Calls/{call_sid}.json", [("Status", "canceled" if ringing else "completed")])
-
-    def dequeue(self, queue_sid: str, call_sid: str, url: str) -> bool:
-        """Take one caller out of a queue to the TwiML at `url`; False when not in it any more."""
-        try:
-            self._post(f"/Queues/{queue_sid}/Members/{call_sid}.json",
-                       [("Url", url), ("Method", "POST")])
-        except CarrierError as exc:
-            if exc.status == 404:
-                return False
-            raise
-        return True
 
     def record(self, call_sid: str, status_callback: str, channels: str = "dual") -> str:
         """Start recording a call leg (dual: this leg and what it hears on two channels)."""

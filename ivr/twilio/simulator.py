@@ -7,6 +7,7 @@ is pluggable: an in-process Flask test client or real HTTP to a running server.
 from __future__ import annotations
 
 import secrets
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,8 +28,9 @@ class Script:
     inputs: list[str] = field(default_factory=list)  # per Gather: digits, "speech:...", "" = silence
     dial: str = "no-answer"            # how a <Dial> ends: completed, no-answer, busy, failed
     talk_seconds: int = 60             # conversation length when a <Dial> is answered
-    queue_answer_after: int | None = None  # seconds in a queue until an agent answers
     queue_step_seconds: int = 30       # simulated time between wait-URL requests
+    queue_patience: int | None = None  # seconds in a queue before the caller hangs up
+    queue_key: str | None = None       # pressed when the wait music listens for a key
     message_seconds: int = 8           # length of the voicemail left at a <Record>
     recording_url: str | None = None   # RecordingUrl reported for recordings (served elsewhere)
     hang_up_when_inputs_run_out: bool = True
@@ -90,6 +92,7 @@ class Twilio:
     """A fake Twilio account posting signed webhooks to our server."""
 
     def __init__(self, base_url: str, account_sid: str, auth_token: str, transport: Transport):
+        self.cloud = None   # a FakeTwilioCloud, when the REST API and agents' phones are played
         self.base = base_url.rstrip("/")
         self.account_sid = account_sid
         self.auth_token = auth_token
@@ -117,6 +120,9 @@ class _Call:
                      "Direction": "inbound", "CallStatus": "in-progress"}
         self.result = CallResult(self.base["CallSid"])
         self.elapsed = 0
+        self.leg = twilio.cloud.leg(self.base["CallSid"]) if twilio.cloud else None
+        if self.leg is not None:
+            self.leg.to, self.leg.from_, self.leg.status = to, from_, "in-progress"
 
     def run(self) -> CallResult:
         document = self._fetch("/twilio/voice", {**self.base, "CallStatus": "ringing"})
@@ -124,6 +130,8 @@ class _Call:
             document = self._execute(document)
         if document is not None:
             self.result.ended_by = "too many requests"
+        if self.leg is not None:
+            self.leg.status = "completed"
         self.tw.post("/twilio/status", {**self.base, "CallStatus": "completed",
                                         "CallDuration": str(self.elapsed)}, self.result)
         return self.result
@@ -195,6 +203,9 @@ class _Call:
         return self._fetch(verb.get("action"), params)
 
     def _dial(self, verb):
+        room = verb.find("Conference")
+        if room is not None and self.leg is not None:
+            return self._conference(verb, room)
         targets = [f"{n.tag.lower()}:{n.text}" if n.tag != "Sip" else n.text for n in verb]
         outcome = self.script.dial
         self.result.heard.append(Heard("dial", f"{', '.join(targets)} -> {outcome}"))
@@ -202,31 +213,40 @@ class _Call:
                   "DialCallDuration": str(self.script.talk_seconds if outcome == "completed"
                                           else 0)}
         if outcome == "completed":
-            self._answered(verb)
             self.elapsed += self.script.talk_seconds
             if verb.get("record", "").startswith("record-from"):
                 self._recording(verb.get("recordingStatusCallback"),
                                 self.script.talk_seconds, channels=2)
         return self._fetch(verb.get("action"), params)
 
-    def _answered(self, dial) -> None:
-        """The first noun picks up: Twilio posts its "answered" status callback, if it asked."""
-        noun = next(iter(dial), None)
-        if noun is not None and "answered" in noun.get("statusCallbackEvent", ""):
-            self.tw.post(noun.get("statusCallback"),
-                         {**self.base, "CallSid": "CA" + secrets.token_hex(16),
-                          "ParentCallSid": self.base["CallSid"], "CallStatus": "in-progress"},
-                         self.result)
+    def _conference(self, dial, room):
+        """Meet whoever the server put in the same room; the caller leaves after talking."""
+        self.result.heard.append(Heard("dial", f"conference {room.text!r}"))
+        seconds = round(self.tw.cloud.attend(self.leg, room, talk=self.script.talk_seconds))
+        self.elapsed += seconds
+        self.result.heard.append(Heard("dial", f"leaves conference {room.text!r} after "
+                                               f"{seconds}s"))
+        if room.get("record", "").startswith("record-from"):
+            self._recording(room.get("recordingStatusCallback"), seconds, channels=1)
+        if not dial.get("action"):
+            return _CONTINUE
+        return self._fetch(dial.get("action"), {**self.base, "DialCallStatus": "completed",
+                                                "DialCallDuration": str(seconds)})
 
     def _enqueue(self, verb):
-        name, waited, position = verb.text, 0, 1
+        """Wait in the queue, hearing the wait URL, until the server redirects the caller out,
+        the wait URL says <Leave>, or the caller gives up; Twilio never takes anyone out."""
+        name, waited, result, cloud = verb.text, 0, "leave", self.tw.cloud
         self.result.heard.append(Heard("queue", f"enters queue {name!r}"))
-        result = "leave"
-        for _ in range(100):
-            answer_after = self.script.queue_answer_after
-            if answer_after is not None and waited >= answer_after:
-                result = "bridged"
+        patience = self.script.queue_patience
+        for _ in range(1000):
+            if self.leg is not None and self.leg.redirect:
+                result = "redirected"
                 break
+            if patience is not None and waited >= patience:
+                result = "hangup"
+                break
+            position = cloud.in_queue(name, self.base["CallSid"], True) if cloud else 1
             wait = self._fetch(verb.get("waitUrl"), {**self.base, "QueuePosition": str(position),
                                                      "QueueTime": str(waited),
                                                      "CurrentQueueSize": str(position)})
@@ -235,17 +255,47 @@ class _Call:
                 break
             if any(child.tag == "Leave" for child in wait):
                 break
+            listening = wait.find("Gather")
+            if listening is not None and self.script.queue_key:
+                for child in listening:
+                    if child.tag == "Say":
+                        self._say(child)
+                self.result.heard.append(Heard("gather", f"caller presses "
+                                                         f"{self.script.queue_key!r} while waiting"))
+                after = self._fetch(listening.get("action"),
+                                    {**self.base, "Digits": self.script.queue_key})
+                if after is not None and any(child.tag == "Leave" for child in after):
+                    break
             if waited == 0:  # later loops repeat the same announcement and music
                 for child in wait:
                     if child.tag in ("Say", "Play"):
                         getattr(self, "_" + child.tag.lower())(child)
-            waited += self.script.queue_step_seconds
+            waited += self._hold(self.script.queue_step_seconds)
+        if cloud:
+            cloud.in_queue(name, self.base["CallSid"], False)
         self.elapsed += waited
         self.result.heard.append(Heard("queue", f"leaves queue {name!r} after {waited}s "
                                                 f"({len(self.result.requests)} requests so far): "
                                                 f"{result}"))
-        return self._fetch(verb.get("action"), {**self.base, "QueueResult": result,
-                                                "QueueTime": str(waited)})
+        answer = self._fetch(verb.get("action"), {**self.base, "QueueResult": result,
+                                                  "QueueTime": str(waited)})
+        if result == "redirected":  # the action's reply is not followed: the redirect is
+            url, self.leg.redirect = self.leg.redirect, None
+            return self._fetch(url, dict(self.base))
+        if result == "hangup":
+            self.result.heard.append(Heard("hangup", "caller hangs up while waiting"))
+            self.result.ended_by = "caller hung up"
+            return None
+        return answer
+
+    def _hold(self, seconds: int) -> int:
+        """Listen to the wait music for `seconds` (simulated), or until a redirect comes."""
+        if self.leg is None:
+            return seconds
+        started = time.monotonic()
+        self.leg.changed.wait(seconds * self.tw.cloud.scale)
+        self.leg.changed.clear()
+        return max(1, min(seconds, round((time.monotonic() - started) / self.tw.cloud.scale)))
 
     def _record(self, verb):
         seconds = min(self.script.message_seconds, int(verb.get("maxLength", "3600")))

@@ -12,8 +12,17 @@ from urllib.parse import quote, urlencode
 
 from twilio.twiml.voice_response import VoiceResponse
 
-from ivr.calls.ports import Offers
-from ivr.flows.actions import DialOut, Gather, HangUp, PlayAudio, RecordMessage, Speak, ToQueue, Verb
+from ivr.flows.actions import (
+    DialOut,
+    Gather,
+    HangUp,
+    JoinRoom,
+    PlayAudio,
+    RecordMessage,
+    Speak,
+    ToQueue,
+    Verb,
+)
 
 # Twilio's own hold music, as used in its documentation; flows may set `hold_music`.
 DEFAULT_HOLD_MUSIC = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
@@ -32,11 +41,15 @@ class Urls:
     def queue_wait(self, turn: int) -> str:
         return self._url("/twilio/queue/wait", t=turn)
 
+    def queue_key(self, turn: int) -> str:
+        return self._url("/twilio/queue/key", t=turn)
+
     def recording(self, kind: str, **params) -> str:
         return self._url("/twilio/recording", kind=kind, **params)
 
-    def agent_status(self, agent: str) -> str:
-        return self._url("/twilio/agent-status", agent=agent)
+    def acd(self, kind: str, offer_id: int) -> str:
+        """The distributor's webhooks for one offer: answer, agent (status), bridge."""
+        return self._url(f"/twilio/acd/{kind}", offer=offer_id)
 
     def fallback_done(self) -> str:
         return self._url("/twilio/fallback/done")
@@ -56,11 +69,15 @@ class TwimlRenderer:
     def __init__(self, base_url: str):
         self.urls = Urls(base_url)
 
-    def turn(self, verbs: Sequence[Verb], answer_turn: int, offers: Offers) -> str:
-        return render(verbs, answer_turn, self.urls, offers)
+    def turn(self, verbs: Sequence[Verb], answer_turn: int) -> str:
+        return render(verbs, answer_turn, self.urls)
 
-    def waiting(self, announcement: Speak | None, hold_music: str | None) -> str:
-        return wait_music(announcement, hold_music, self.urls)
+    def nothing(self) -> str:
+        return str(VoiceResponse())
+
+    def waiting(self, announcements: Sequence[Speak], hold_music: str | None,
+                key: str | None, turn: int) -> str:
+        return wait_music(announcements, hold_music, self.urls, key, turn)
 
     def leave_queue(self) -> str:
         return leave_queue()
@@ -72,35 +89,29 @@ class TwimlRenderer:
         return goodbye(speech)
 
 
-def render(verbs: Sequence[Verb], turn: int, urls: Urls, offers: Offers) -> str:
+def render(verbs: Sequence[Verb], turn: int, urls: Urls) -> str:
     """TwiML for one turn; `turn` is the number of the answer the callbacks will carry."""
-    if offers:
-        return _build(verbs, turn, urls, offers)  # depends on who is free right now
-    return _build_same(tuple(verbs), turn, urls)
+    return _build(tuple(verbs), turn, urls)
 
 
 @functools.lru_cache(maxsize=4096)
-def _build_same(verbs: tuple[Verb, ...], turn: int, urls: Urls) -> str:
-    """Menus play the same verbs to every caller: build their TwiML once (verbs are frozen)."""
-    return _build(verbs, turn, urls, {})
-
-
-def _build(verbs: Sequence[Verb], turn: int, urls: Urls, offers: Offers) -> str:
+def _build(verbs: tuple[Verb, ...], turn: int, urls: Urls) -> str:
+    """Callers at the same step hear the same verbs: build their TwiML once (verbs are frozen)."""
     response = VoiceResponse()
     for verb in verbs:
-        _RENDER[type(verb)](response, verb, turn, urls, offers)
+        _RENDER[type(verb)](response, verb, turn, urls)
     return str(response)
 
 
-def _say(parent, verb: Speak, turn=None, urls=None, offers=None) -> None:
+def _say(parent, verb: Speak, turn=None, urls=None) -> None:
     parent.say(verb.text, language=verb.language, **({"voice": verb.voice} if verb.voice else {}))
 
 
-def _play(parent, verb: PlayAudio, turn, urls: Urls, offers=None) -> None:
+def _play(parent, verb: PlayAudio, turn, urls: Urls) -> None:
     parent.play(urls.media(verb.url), **({"loop": verb.loop} if verb.loop != 1 else {}))
 
 
-def _gather(response, verb: Gather, turn, urls: Urls, offers) -> None:
+def _gather(response, verb: Gather, turn, urls: Urls) -> None:
     options = {"input": "dtmf speech", "speech_timeout": "auto", "hints": ",".join(verb.hints)
                } if verb.speech else {"input": "dtmf"}
     if verb.num_digits:
@@ -111,7 +122,7 @@ def _gather(response, verb: Gather, turn, urls: Urls, offers) -> None:
                              action_on_empty_result=True, timeout=verb.timeout,
                              finish_on_key=verb.finish_on_key, language=verb.language, **options)
     for prompt in verb.prompts:
-        _RENDER[type(prompt)](gather, prompt, turn, urls, {})
+        _RENDER[type(prompt)](gather, prompt, turn, urls)
 
 
 def _recording_options(record: bool, urls: Urls) -> dict:
@@ -122,7 +133,7 @@ def _recording_options(record: bool, urls: Urls) -> dict:
             "recording_status_callback_method": "POST"}
 
 
-def _dial(response, verb: DialOut, turn, urls: Urls, offers) -> None:
+def _dial(response, verb: DialOut, turn, urls: Urls) -> None:
     dial = response.dial(action=urls.step(turn, "dial"), method="POST", timeout=verb.timeout,
                          **({"caller_id": verb.caller_id} if verb.caller_id else {}),
                          **_recording_options(verb.record, urls))
@@ -139,20 +150,23 @@ def _noun(dial, target: str, **options) -> None:
         dial.number(target.removeprefix("number:"), **options)
 
 
-def _queue(response, verb: ToQueue, turn, urls: Urls, offers: Offers) -> None:
-    free = list(offers.get(verb.name, ())) if verb.offer_agents else []
-    if free:  # ring every free agent of the queue at once; the first to answer takes the call
-        dial = response.dial(action=urls.step(turn, "dial"), method="POST",
-                             timeout=verb.timeout, **_recording_options(verb.record, urls))
-        for agent, target in free:  # "answered" tells the desk whose screen to pop
-            _noun(dial, target, status_callback=urls.agent_status(agent),
-                  status_callback_event="answered", status_callback_method="POST")
-        return
+def _queue(response, verb: ToQueue, turn, urls: Urls) -> None:
+    """Wait in Twilio's queue (music, announcements) until the distributor takes the caller out."""
     response.enqueue(verb.name, action=urls.step(turn, "queue"), method="POST",
                      wait_url=urls.queue_wait(turn), wait_url_method="POST")
 
 
-def _record(response, verb: RecordMessage, turn, urls: Urls, offers) -> None:
+def _join_room(response, verb: JoinRoom, turn, urls: Urls) -> None:
+    """The caller meets the agent in a conference named for the offer; either leaving ends it."""
+    dial = response.dial(action=urls.step(turn, "dial"), method="POST")
+    options = {"record": "record-from-start", "recording_status_callback": urls.recording("call"),
+               "recording_status_callback_event": "completed",
+               "recording_status_callback_method": "POST"} if verb.record else {}
+    dial.conference(verb.room, beep=False, start_conference_on_enter=True,
+                    end_conference_on_exit=True, **options)
+
+
+def _record(response, verb: RecordMessage, turn, urls: Urls) -> None:
     response.record(action=urls.step(turn, "record"), method="POST", max_length=verb.max_length,
                     finish_on_key=verb.finish_key, timeout=verb.silence_timeout, play_beep=True,
                     trim="trim-silence",
@@ -164,20 +178,26 @@ def _record(response, verb: RecordMessage, turn, urls: Urls, offers) -> None:
     response.redirect(urls.step(turn, "record", empty=1), method="POST")
 
 
-def _hangup(response, verb: HangUp, turn, urls, offers) -> None:
+def _hangup(response, verb: HangUp, turn, urls) -> None:
     response.hangup()
 
 
 _RENDER = {Speak: _say, PlayAudio: _play, Gather: _gather, DialOut: _dial, ToQueue: _queue,
-           RecordMessage: _record, HangUp: _hangup}
+           JoinRoom: _join_room, RecordMessage: _record, HangUp: _hangup}
 
 
-def wait_music(announcement: Speak | None, hold_music: str | None, urls: Urls) -> str:
-    """TwiML for a caller waiting in a queue: their position, then music (Twilio loops it)."""
+def wait_music(announcements: Sequence[Speak], hold_music: str | None, urls: Urls,
+               key: str | None = None, turn: int = 0) -> str:
+    """TwiML for a caller waiting in a queue: their place and wait, then music (Twilio asks
+    again when it ends); with a call-back key, all of it listens for that key."""
     response = VoiceResponse()
-    if announcement:
-        _say(response, announcement)
-    response.play(urls.media(hold_music or DEFAULT_HOLD_MUSIC))
+    parent = response
+    if key:
+        parent = response.gather(num_digits=1, action=urls.queue_key(turn), method="POST",
+                                 timeout=1, input="dtmf", action_on_empty_result=False)
+    for line in announcements:
+        _say(parent, line)
+    parent.play(urls.media(hold_music or DEFAULT_HOLD_MUSIC))
     return str(response)
 
 
@@ -201,6 +221,25 @@ def apology(speech: Speak, voicemail: RecordMessage | None, urls: Urls) -> str:
                         recording_status_callback_event="completed",
                         recording_status_callback_method="POST")
     response.hangup()
+    return str(response)
+
+
+def agent_room(room: str) -> str:
+    """The agent's leg, once answered, meets the caller in the offer's room; hanging up ends it."""
+    response = VoiceResponse()
+    dial = response.dial()
+    dial.conference(room, beep=False, start_conference_on_enter=True,
+                    end_conference_on_exit=True)
+    return str(response)
+
+
+def agent_dials(speech: Speak, number: str, caller_id: str | None, action: str) -> str:
+    """A call-back's agent leg: told what it is, then the customer is dialed from our number."""
+    response = VoiceResponse()
+    _say(response, speech)
+    dial = response.dial(action=action, method="POST", timeout=30,
+                         **({"caller_id": caller_id} if caller_id else {}))
+    dial.number(number)
     return str(response)
 
 

@@ -8,9 +8,10 @@ from flask import Flask
 from core.runtime import Runtime
 from ivr.calls.service import CallService
 from ivr.flowstore import FlowRegistry
+from ivr.plugin import acd
 from ivr.revisions import DbRevisionArchive
 from ivr.twilio.twiml import TwimlRenderer
-from ivr.web import agents, twilio
+from ivr.web import agents, twilio, twilio_acd  # noqa: F401 -- twilio_acd adds routes to twilio.bp
 
 
 def install(app: Flask, runtime: Runtime) -> None:
@@ -22,9 +23,10 @@ def install(app: Flask, runtime: Runtime) -> None:
     registry.archive_pending()
     runtime.readiness_probes["flows"] = registry.status
     app.extensions["flows"] = registry
+    app.extensions["acd"] = distributor = acd(runtime)
     app.extensions["calls"] = CallService(settings, registry,
                                           TwimlRenderer(settings.public_base_url),
-                                          lambda: runtime.clock())
+                                          lambda: runtime.clock(), distributor.queues)
     app.register_blueprint(twilio.bp)
     app.register_blueprint(twilio.media)
     app.register_blueprint(agents.bp)

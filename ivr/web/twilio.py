@@ -117,8 +117,14 @@ def step(db, params):
 @bp.post("/queue/wait")
 @twiml_route
 def queue_wait(db, params):
-    _turn()
-    return calls().queue_wait(db, twilio_params.queue_wait(params))
+    return calls().queue_wait(db, twilio_params.queue_wait(params), _turn())
+
+
+@bp.post("/queue/key")
+@twiml_route
+def queue_key(db, params):
+    """A key pressed while waiting (the wait music listens when a call-back is offered)."""
+    return calls().queue_key(db, params["CallSid"], params.get("Digits", "")[:8], _turn())
 
 
 @bp.post("/fallback/done")
@@ -148,18 +154,6 @@ def status():
     report = twilio_params.status(request.values.to_dict(flat=True))
     with rt.db.session() as session:
         events = lifecycle.status(session, report, rt.clock())
-    publish(events)
-    return Response(status=204)
-
-
-@bp.post("/agent-status")
-def agent_status():
-    """An agent's leg answered: record who took the call and pop their screen."""
-    rt = runtime()
-    call_id = twilio_params.answered_call(request.values.to_dict(flat=True))
-    with rt.db.session() as session:
-        events = lifecycle.agent_answered(session, call_id, request.args.get("agent", "")[:64],
-                                          rt.clock())
     publish(events)
     return Response(status=204)
 

@@ -20,7 +20,8 @@ def settings(settings, smtp_server):
 
 
 @pytest.fixture
-def agents(make_user, db):
+def agents(make_user, db, cloud):
+    cloud.device("client:alice", "answer", after=2)     # her browser phone answers
     make_user("alice", display_name="佐藤 愛", queues=["support"], dial="client:alice")
     make_user("bob", display_name="Bob Smith", language="en", queues=["support"],
               dial="client:bob")
@@ -37,11 +38,13 @@ def sign_in(page, live_server, username: str, path: str = "/desk"):
     page.wait_for_url(f"{live_server.url}{path}")
 
 
-def test_a_ringing_call_pops_the_callers_history(page, live_server, agents, seeded, twilio, at):
+def test_a_ringing_call_pops_the_callers_history(page, live_server, agents, seeded, phone, at,
+                                                 cloud):
     sign_in(page, live_server, "alice")
     page.wait_for_selector("#pops[data-ready='1']", state="attached")
     at(NOON)
-    result = twilio.call(HANAKO_PHONE, JA_LINE, Script(inputs=["0"], dial="completed"))
+    result = phone.call(HANAKO_PHONE, JA_LINE, Script(inputs=["0"]))
+    cloud.wait_idle()
     pop = page.locator(f"section.pop[data-call-sid='{result.call_sid}']")
     pop.wait_for(timeout=5000)
     assert pop.locator(".caller").inner_text() == "山田花子"

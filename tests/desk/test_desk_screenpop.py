@@ -8,6 +8,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from core import agent_states
 from core.accounts import find_user
 from crm_link.models import Identity
 from desk.screenpop import build_pop, pop_stage
@@ -17,18 +18,20 @@ from tests.desk.desk_data import HANAKO_PHONE, JA_LINE, VOICEMAIL_TEXT, seed_des
 from tests.desk.desk_helpers import login, page_csrf_token
 from tests.desk.sse_client import EventStream, signed_in_session
 
-NOON = "2026-11-24T12:00+09:00"   # a Tuesday: the support line is open, "0" rings agents
+NOON = "2026-11-24T12:00+09:00"   # a Tuesday: the support line is open, "0" queues for agents
 XHR = {"X-Requested-With": "XMLHttpRequest"}
 
 
 @pytest.fixture
-def agents(make_user, db):
+def agents(make_user, db, cloud):
     make_user("alice", display_name="Alice Agent", queues=["support"], dial="client:alice")
     make_user("bob", display_name="Bob", language="en", queues=["support"], dial="client:bob")
     make_user("carol", display_name="Carol", queues=["sales"], dial="client:carol")
-    with db.session() as session:
-        for name in ("alice", "bob", "carol"):
-            find_user(session, name).presence = "available"
+    cloud.device("client:alice", "no-answer")      # alice misses it: bob is offered next
+    cloud.device("client:bob", "answer", after=2)
+    for name in ("alice", "bob", "carol"):           # alice is free the longest
+        with db.session() as session:
+            agent_states.set_by_hand(find_user(session, name), "available")
 
 
 @pytest.fixture
@@ -54,12 +57,13 @@ def test_pop_stage_is_per_agent():
     assert pop_stage({"kind": "call.arrived", "call_sid": "CA1"}, "alice") is None
 
 
-def test_a_known_caller_pops_the_offered_agents_with_history(agents, twilio, at, streams, db,
-                                                             settings):
+def test_a_known_caller_pops_the_offered_agents_with_history(agents, phone, at, streams, db,
+                                                             settings, cloud):
     seeded = seed_desk(db, settings.recordings_dir, dt.datetime.now(dt.UTC))
     alice, bob, carol = streams("alice"), streams("bob"), streams("carol")
     at(NOON)
-    result = twilio.call(HANAKO_PHONE, JA_LINE, Script(inputs=["0"], dial="completed"))
+    result = phone.call(HANAKO_PHONE, JA_LINE, Script(inputs=["0"]))
+    cloud.wait_idle()
     offered = alice.wait_for("screen.pop", call_sid=result.call_sid, stage="offered")
     assert offered is not None, alice.names()
     html = offered["html"]
@@ -69,9 +73,9 @@ def test_a_known_caller_pops_the_offered_agents_with_history(agents, twilio, at,
     assert f"/recordings/{seeded.recording_id}" in html and VOICEMAIL_TEXT in html
     bobs = bob.wait_for("screen.pop", stage="offered")
     assert "Incoming call" in bobs["html"] and "Matched by" in bobs["html"]   # his language
-    # The simulator's Dial rings alice first, so she answers: only her desk gets that pop.
-    assert alice.wait_for("screen.pop", call_sid=result.call_sid, stage="answered") is not None
-    assert bob.wait_for("screen.pop", stage="answered", timeout=0.5) is None
+    # alice's phone rang out; bob answered: only his desk gets that pop.
+    assert bob.wait_for("screen.pop", call_sid=result.call_sid, stage="answered") is not None
+    assert alice.wait_for("screen.pop", stage="answered", timeout=0.5) is None
     assert carol.wait_for("screen.pop", timeout=0.2) is None               # another queue
     assert not any(kind.startswith("call.") for kind in carol.names())     # nothing raw leaks
 

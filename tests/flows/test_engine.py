@@ -11,13 +11,16 @@ from ivr.flows.actions import (
     DiscardTake,
     Gather,
     HangUp,
+    JoinQueue,
+    JoinRoom,
+    LeaveQueue,
     Note,
     RecordMessage,
     Speak,
     ToQueue,
 )
 from ivr.flows.errors import FlowRuntimeError
-from ivr.flows.state import CallState, DialResult, Input, QueueResult, Recorded, World
+from ivr.flows.state import Bridged, CallState, DialResult, Input, QueueResult, Recorded, World
 from tests.flows.helpers import flow_text, parse
 
 NOW = dt.datetime(2026, 11, 24, 3, 0, tzinfo=dt.UTC)       # Tuesday 12:00 in Tokyo
@@ -248,25 +251,39 @@ end: {hangup: true}
 
 
 @pytest.mark.parametrize("events, expect", [
-    ([DialResult("completed")], "bye"),                               # a free agent answered
-    ([DialResult("no-answer"), QueueResult("bridged")], "bye"),       # then waited, then agent
-    ([DialResult("no-answer"), QueueResult("leave")], "vm"),          # waited too long
-    ([DialResult("no-answer"), QueueResult("queue-full")], "vm"),
-    ([DialResult("no-answer"), QueueResult("hangup")], None),         # caller gave up waiting
+    ([Bridged("offer-1"), DialResult("completed")], "bye"),   # an agent took them, talked
+    ([QueueResult("leave")], "vm"),                            # waited too long
+    ([QueueResult("queue-full")], "vm"),
+    ([QueueResult("hangup")], None),                           # caller gave up waiting
+    ([Bridged("offer-1"), DialResult("failed"), Bridged("offer-2"), DialResult("completed")],
+     "bye"),                                                   # first agent lost: back in line
 ])
 def test_connect_queue(events, expect):
     flow = make(QUEUE)
     turn = engine.start(flow, world(), {})
-    assert turn.verbs == (ToQueue("support", False, 30, 120, True, None, "ja-JP",
-                                  "Polly.Mizuki"),)
+    assert turn.verbs == (ToQueue("support", False, 30, 120, None, "ja-JP", "Polly.Mizuki"),)
+    assert JoinQueue("support", 0, (), 120) in turn.effects   # the distributor keeps the place
     for event in events:
         turn = engine.advance(flow, turn.state, event, world())
-        if isinstance(event, DialResult) and event.status == "no-answer":
-            assert turn.verbs[-1].offer_agents is False and turn.state.phase == "waiting"
+        if isinstance(event, Bridged):
+            assert turn.verbs == (JoinRoom(event.room, False),)
+            assert turn.state.phase == "talking"
+        elif isinstance(event, DialResult) and event.status == "failed":
+            assert isinstance(turn.verbs[-1], ToQueue) and turn.state.phase == "waiting"
+        elif isinstance(event, QueueResult):
+            assert LeaveQueue(event.result) in turn.effects
     if expect is None:
         assert turn.verbs == () and turn.state.ended
     else:
         assert expect in steps_of(turn)
+
+
+def test_a_call_back_pressed_while_waiting_ends_the_call_politely():
+    flow = make(QUEUE)
+    turn = engine.start(flow, world(), {})
+    turn = engine.advance(flow, turn.state, QueueResult("callback"), world())
+    assert isinstance(turn.verbs[-1], HangUp) and turn.state.ended
+    assert "折り返しのお電話を承りました" in said(turn)[0]
 
 
 VOICEMAIL = """

@@ -25,7 +25,8 @@ TWILIO_KEYS = ["CallSid", "From", "To", "Digits", "SpeechResult", "Confidence", 
                "RecordingStatus", "ParentCallSid"]
 ROUTES = ["/twilio/voice", "/twilio/step?t=1&on=gather", "/twilio/step?t=1&on=dial",
           "/twilio/step?t=1&on=queue", "/twilio/step?t=1&on=record", "/twilio/step?t=x&on=zz",
-          "/twilio/queue/wait?t=1", "/twilio/status", "/twilio/agent-status?agent=a",
+          "/twilio/queue/wait?t=1", "/twilio/status", "/twilio/acd/agent?offer=1",
+          "/twilio/acd/answer?offer=1", "/twilio/acd/bridge?offer=x", "/twilio/acd/agent?offer=x",
           "/twilio/recording?kind=voicemail&mailbox=support&take=1",
           "/twilio/recording?kind=weird", "/twilio/fallback/done"]
 text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300)

@@ -1,0 +1,37 @@
+"""The distributor's carrier on Twilio's REST API: ring an agent, redirect the caller out of
+the queue into the offer's room, hang a leg up."""
+
+from __future__ import annotations
+
+from ivr.twilio.rest import CarrierError, TwilioRest
+from ivr.twilio.twiml import Urls
+
+GONE = {20404, 21220}   # not found; "call is not in-progress, cannot redirect"
+
+
+class TwilioCarrier:
+    def __init__(self, rest: TwilioRest, urls: Urls):
+        self.rest, self.urls = rest, urls
+
+    def ring(self, offer_id: int, to: str, from_: str, timeout: int) -> str:
+        return self.rest.create_call(to, from_, self.urls.acd("answer", offer_id),
+                                     status_callback=self.urls.acd("agent", offer_id),
+                                     events=("answered", "completed"), timeout=timeout)
+
+    def bridge(self, call_id: str, offer_id: int) -> bool:
+        """Redirect the queued caller (Twilio then asks the Enqueue action with
+        QueueResult=redirected, which we ignore) to TwiML joining the offer's room."""
+        try:
+            self.rest.redirect_call(call_id, self.urls.acd("bridge", offer_id))
+        except CarrierError as exc:
+            if exc.status == 404 or exc.code in GONE:
+                return False
+            raise
+        return True
+
+    def hang_up(self, call_id: str, ringing: bool) -> None:
+        try:
+            self.rest.end_call(call_id, ringing=ringing)
+        except CarrierError as exc:
+            if not (exc.status == 404 or exc.code in GONE):
+                raise
