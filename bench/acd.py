@@ -49,7 +49,7 @@ timezone: Asia/Tokyo
 start: line
 steps:
   line:
-    connect: {{queue: sales, priority: {priority}, max_wait: 86400, no_answer: end, next: end}}
+    connect: {{queue: sales, priority: {priority}, max_wait: 3600, no_answer: end, next: end}}
   end:
     hangup: true
 """
@@ -63,11 +63,12 @@ def flows(folder: Path) -> None:
     (folder / "queues.yaml").write_text(QUEUES)
 
 
-def start_web(port: int, env: dict) -> subprocess.Popen:
-    process = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--config",
-                                "python:core.gunicorn_conf", "core.web.app:create_app()"],
-                               cwd=ROOT, env={**env, "PORT": str(port)},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def start_web(port: int, env: dict, log: Path) -> subprocess.Popen:
+    with log.open("wb") as out:
+        process = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "--config",
+                                    "python:core.gunicorn_conf", "core.web.app:create_app()"],
+                                   cwd=ROOT, env={**env, "PORT": str(port)},
+                                   stdout=out, stderr=subprocess.STDOUT)
     wait_for(f"http://127.0.0.1:{port}/healthz", seconds=30, ready=lambda _: True,
              process=process)
     return process
@@ -96,16 +97,21 @@ def main() -> None:
            "DATABASE_URL": url, "REDIS_URL": "redis://127.0.0.1:6379/14",
            "PUBLIC_BASE_URL": base, "FLOWS_DIR": str(tmp / "flows"), "IVR_DATA_DIR": str(tmp),
            "LOG_LEVEL": "WARNING", "WEB_CONCURRENCY": "2", "TWILIO_API_BASE_URL": cloud.base_url}
-    web = start_web(port, env)
+    web = start_web(port, env, tmp / "web.log")
+    print(f"server log: {tmp / 'web.log'}")
     phone = cloud.attach(Twilio(base, SID, TOKEN, http_transport(timeout=30)))
     try:
         started = time.monotonic()
-        results = run_calls(phone, args.callers)
+        results, calls = run_calls(phone, args.callers)
         free_agents(base, args.agents)
         for thread in results:
             thread.join(600)
         cloud.wait_idle(60)
         elapsed = time.monotonic() - started
+        ends = {}
+        for result in calls:
+            ends[result.ended_by] = ends.get(result.ended_by, 0) + 1
+        print(f"calls ended: {ends}; cloud errors: {cloud.errors[:3]}")
     finally:
         web.terminate()
         web.wait(20)
@@ -115,17 +121,21 @@ def main() -> None:
 
 def run_calls(phone: Twilio, count: int) -> list[threading.Thread]:
     """Every caller dials in (every fifth on the priority line) and waits in the queue."""
-    threads = []
+    threads, calls = [], []
+
+    def call(caller: str, line: str, script: Script) -> None:
+        calls.append(phone.call(caller, line, script))
+
     for n in range(count):
         line = PRIORITY_LINE if n % 5 == 4 else LINE
         script = Script(talk_seconds=100, queue_step_seconds=300)
-        thread = threading.Thread(target=phone.call, args=(f"+8190{n:08d}", line, script),
+        thread = threading.Thread(target=call, args=(f"+8190{n:08d}", line, script),
                                   daemon=True)
         thread.start()
         threads.append(thread)
         time.sleep(0.01)
     time.sleep(2)        # everyone is waiting before the first agent signs in
-    return threads
+    return threads, calls
 
 
 def free_agents(base: str, count: int) -> None:

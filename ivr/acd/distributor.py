@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select, text, update
@@ -47,9 +48,14 @@ def phone_of(user: User) -> str | None:
     return f"client:{user.username}" if CLIENT_IDENTITY.match(user.username) else None
 
 
-def distribute(session: Session, config: QueueConfig, now: dt.datetime) -> list[Dispatch]:
-    """Offer every waiting caller a free agent can take; the offers to ring once committed."""
+def distribute(session: Session, config: QueueConfig,
+               now: dt.datetime | Callable[[], dt.datetime]) -> list[Dispatch]:
+    """Offer every waiting caller a free agent can take; the offers to ring once committed.
+    A clock is read again once the free agents are read, so no offer is stamped before the
+    state change that made it possible."""
+    clock = now if callable(now) else (lambda: now)
     _lock(session)
+    now = clock()
     entries = list(session.scalars(
         select(Waiting).where(Waiting.status == "waiting",
                               or_(Waiting.not_before.is_(None), Waiting.not_before <= now))
@@ -60,6 +66,7 @@ def distribute(session: Session, config: QueueConfig, now: dt.datetime) -> list[
         select(User).where(User.active.is_(True), User.presence == "available"))
         if phone_of(user)]
     last_offer = _last_offers(session, [user.id for user in free]) if free else {}
+    now = clock()
     made = []
     for entry in entries:
         if not free:

@@ -116,7 +116,7 @@ class AcdService:
 
     def distribute(self) -> int:
         with self.db.session() as session:
-            made = distribute(session, self.queues(), self.clock())
+            made = distribute(session, self.queues(), self.clock)
         for dispatch in made:
             self._ring(dispatch)
         return len(made)
