@@ -13,6 +13,7 @@ Definitions (outcome values as ivr/call_effects.py records them):
 * **voicemails not handled**: voicemail recordings still kept (pending, transcribed or failed)
   that nobody marked taken (`handled_at`), whose ticket (if any) is neither assigned nor
   pending/solved/closed: i.e. new or open, and nobody owns it yet.
+* **lines, agent states, service level**: see supervisor/live_queues.py.
 * **transcription backlog**: recordings pending transcription, failures (total and in the last
   24 hours), and the RQ queue's waiting and failed job counts (None without Redis).
 """
@@ -29,7 +30,9 @@ from sqlalchemy.orm import Session
 
 from core.accounts import PRESENCES, User  # PRESENCES: the agent states
 from crm_link.models import Ticket
+from ivr.acd.config import DEFAULTS, QueueConfig
 from ivr.models import Call
+from supervisor.live_queues import agent_states, lines, service_levels
 from transcription.jobs import QUEUE as TRANSCRIPTION_QUEUE
 from voicemail.models import Recording
 
@@ -41,7 +44,8 @@ KEPT = ("pending", "transcribed", "failed")
 UNTAKEN_TICKET = ("new", "open")
 
 
-def snapshot(session: Session, now: dt.datetime, redis: redis_lib.Redis | None = None) -> dict:
+def snapshot(session: Session, now: dt.datetime, redis: redis_lib.Redis | None = None,
+             queues: QueueConfig = DEFAULTS) -> dict:
     """Everything the live dashboard shows, as JSON-ready values."""
     calls = _open_calls(session, now)
     waiting = [c for c in calls if c.outcome == "queued" and c.answered_at is None]
@@ -53,7 +57,10 @@ def snapshot(session: Session, now: dt.datetime, redis: redis_lib.Redis | None =
         "in_ivr": len(in_ivr),
         "waiting": len(waiting),
         "talking": len(talking),
-        "queues": _queues(session, waiting, talking, now),
+        "queues": _queues(session, waiting, talking, now,
+                          service_levels(session, now, queues)),
+        "lines": lines(session, now),
+        "agent_states": agent_states(session, now),
         "talking_agents": sorted(
             ({"agent": c.agent or "", "queue": c.queue or "",
               "since": c.answered_at.isoformat()} for c in talking),
@@ -70,7 +77,8 @@ def _open_calls(session: Session, now: dt.datetime):
         .where(Call.ended_at.is_(None), Call.started_at >= now - STALE_AFTER)).all()
 
 
-def _queues(session: Session, waiting, talking, now: dt.datetime) -> list[dict]:
+def _queues(session: Session, waiting, talking, now: dt.datetime,
+            levels: dict[str, dict]) -> list[dict]:
     """Every queue someone serves or waits in, with how many wait and the longest wait."""
     names = {c.queue for c in waiting if c.queue} | {c.queue for c in talking if c.queue}
     for served in session.scalars(select(User.queues).where(User.active.is_(True))):
@@ -82,7 +90,8 @@ def _queues(session: Session, waiting, talking, now: dt.datetime) -> list[dict]:
         rows.append({"queue": name, "waiting": len(queued),
                      "talking": sum(1 for c in talking if c.queue == name),
                      "oldest_queued_at": oldest.isoformat() if oldest else None,
-                     "longest_wait": int((now - oldest).total_seconds()) if oldest else 0})
+                     "longest_wait": int((now - oldest).total_seconds()) if oldest else 0,
+                     "service_level": levels.get(name)})
     return rows
 
 

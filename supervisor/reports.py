@@ -18,11 +18,16 @@ Definitions (what the system records; see ivr/call_effects.py):
 * **tickets**: the tickets created in the bucket; first response = `first_response_at -
   created_at`, resolution = `solved_at - created_at` (of those that have them).
 * **per agent**: calls answered by the agent (`Call.agent`) and tickets solved in the period
-  (by `solved_at`) per assignee.
+  (by `solved_at`) per assignee; minutes available, on calls, in wrap-up and on break (with
+  minutes per break reason) from the state history (supervisor/agent_times.py); average
+  handle time = (on-call + wrap-up seconds) / calls handled; occupancy = time reserved, on
+  calls or in wrap-up / time signed in and taking calls (available, reserved, on call,
+  wrap-up), in percent.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -30,8 +35,10 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from core.accounts import User
+from core.db import utcnow
 from crm_link.models import CHANNELS, Interaction, Ticket
 from ivr.models import Call
+from supervisor.agent_times import AgentTime, agent_times
 from supervisor.reports_periods import Bucket, Period
 
 CALL_COUNTS = ("calls", "answered", "self_service", "abandoned_ivr", "abandoned_queue",
@@ -73,7 +80,8 @@ def average(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def build_report(session: Session, period: Period, channel: str = "") -> Report:
+def build_report(session: Session, period: Period, channel: str = "",
+                 now: dt.datetime | None = None) -> Report:
     """Every table of the report page for `period`, filtered to `channel` ('' = all)."""
     if channel and channel not in CHANNELS:
         raise ValueError(f"Channel must be one of {', '.join(CHANNELS)}, not {channel!r}.")
@@ -81,7 +89,7 @@ def build_report(session: Session, period: Period, channel: str = "") -> Report:
     tables = {"summary": _summary(session, period, buckets, channel),
               "channels": _channels(session, period),
               "tickets": _tickets(session, period, buckets, channel),
-              "agents": _agents(session, period, channel)}
+              "agents": _agents(session, period, channel, now)}
     return Report(period, channel, tables)
 
 
@@ -201,7 +209,14 @@ def _tickets(session: Session, period: Period, buckets: list[Bucket], channel: s
     return table
 
 
-def _agents(session: Session, period: Period, channel: str) -> Table:
+TIMED_STATES = ("available", "on_call", "wrap_up", "break")
+AGENT_COLUMNS = ("agent", "username", "calls_handled", "tickets_solved",
+                 *(f"minutes_{state}" for state in TIMED_STATES), "breaks_by_reason",
+                 "avg_handle", "occupancy")
+
+
+def _agents(session: Session, period: Period, channel: str,
+            now: dt.datetime | None = None) -> Table:
     handled: dict[str, int] = {}
     if channel in CALL_CHANNELS:
         handled = dict(session.execute(
@@ -219,7 +234,16 @@ def _agents(session: Session, period: Period, channel: str) -> Table:
     solved: dict[str, int] = defaultdict(int)
     for user_id, count in solved_by_id.items():
         solved[users[user_id].username if user_id in users else f"#{user_id}"] += count
-    rows = [{"agent": names.get(agent, agent), "username": agent,
-             "calls_handled": handled.get(agent, 0), "tickets_solved": solved.get(agent, 0)}
-            for agent in sorted(set(handled) | set(solved))]
-    return Table("agents", ("agent", "username", "calls_handled", "tickets_solved"), rows)
+    times = agent_times(session, period.start, period.end, now or utcnow())
+    rows = []
+    for agent in sorted(set(handled) | set(solved) | set(times)):
+        worked = times.get(agent, AgentTime())
+        calls = handled.get(agent, 0)
+        talk = worked.seconds.get("on_call", 0.0) + worked.seconds.get("wrap_up", 0.0)
+        rows.append({"agent": names.get(agent, agent), "username": agent,
+                     "calls_handled": calls, "tickets_solved": solved.get(agent, 0),
+                     **{f"minutes_{state}": worked.minutes(state) for state in TIMED_STATES},
+                     "breaks_by_reason": worked.break_text(),
+                     "avg_handle": round(talk / calls, 1) if calls else None,
+                     "occupancy": worked.occupancy})
+    return Table("agents", AGENT_COLUMNS, rows)

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
 import supervisor.web.texts_dashboard  # noqa: F401 -- registers the pages' texts
+from core.agent_states import STATES
 from core.events import KINDS
 from core.web import runtime
 from core.web.i18n import t
 from core.web.security import protect_pages, role_required
 from core.web.sse import stream
 from crm_link.models import CHANNELS
+from ivr.acd.config import QueuesFile
 from supervisor import reports
 from supervisor.charts import bar_chart
 from supervisor.csv_export import to_csv
@@ -39,7 +42,9 @@ def wall_kinds() -> tuple[str, ...]:
 @supervisor_only
 def live():
     return render_template("supervisor/dashboard_live.html", kinds=wall_kinds(),
-                           live=_snapshot(), clock_time=clock_time)
+                           live=_snapshot(), clock_time=clock_time,
+                           state_names={s: t(f"presence.{s}") for s in STATES},
+                           kind_names={k: t(f"dash.live.kind_{k}") for k in ("call", "callback")})
 
 
 @bp.get("/supervisor/live.json")
@@ -69,8 +74,15 @@ def clock_time(iso: str) -> str:
 
 def _snapshot() -> dict:
     rt = runtime()
+    queues = _queues_file(str(rt.settings.telephony.flows_dir)).current()
     with rt.db.session() as session:
-        return snapshot(session, rt.clock(), rt.redis)
+        return snapshot(session, rt.clock(), rt.redis, queues)
+
+
+@functools.cache
+def _queues_file(folder: str) -> QueuesFile:
+    """FLOWS_DIR/queues.yaml for the service-level thresholds (hot reloaded, one per folder)."""
+    return QueuesFile(folder)
 
 
 @bp.get("/supervisor/reports")
@@ -112,7 +124,7 @@ def _report() -> reports.Report:
     if channel and channel not in CHANNELS:
         raise PeriodError(f"Unknown channel {channel!r}.")
     with runtime().db.session() as session:
-        return reports.build_report(session, period, channel)
+        return reports.build_report(session, period, channel, runtime().clock())
 
 
 def _today(tz: str) -> dt.date:

@@ -110,9 +110,12 @@ def test_agent_csv_has_a_bom_japanese_names_and_no_formulas(client, make_user, d
     body = response.get_data()
     assert body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-    assert rows[0] == ["エージェント", "ユーザー名", "対応通話", "解決チケット"]
+    assert rows[0] == ["エージェント", "ユーザー名", "対応通話", "解決チケット", "待機（分）",
+                       "通話（分）", "後処理（分）", "離席（分）", "離席の内訳（分）",
+                       "平均処理時間（秒）", "稼働率（%）"]
     by_name = {row[1]: row for row in rows[1:]}
-    assert by_name["yamada"] == ["山田太郎", "yamada", "0", "2"]
+    assert by_name["yamada"] == ["山田太郎", "yamada", "0", "2", "0.0", "0.0", "0.0", "0.0", "",
+                                 "", ""]    # no state history in that period
     assert by_name["evil"][0] == "'" + '=HYPERLINK("http://x","y")'
     assert by_name["evil"][3] == "1"
     # 23:30 JST on the 10th is 14:30 UTC: the 11th in Tokyo has none of it.

@@ -41,8 +41,38 @@
       tr.setAttribute("data-queue", q.queue);
       var longest = cell(mmss(q.longest_wait), "longest");
       longest.setAttribute("data-since", q.oldest_queued_at || "");
+      var level = q.service_level && q.service_level.percent !== null && q.service_level.percent !== undefined
+        ? q.service_level.percent + "% (" + q.service_level.within + "/" +
+          (q.service_level.answered + q.service_level.abandoned) + ", " + q.service_level.threshold + "s)"
+        : root.getAttribute("data-no-calls");
       tr.append(cell(q.queue), cell(String(q.waiting), "waiting"),
-                cell(String(q.talking), "talking"), longest);
+                cell(String(q.talking), "talking"), longest, cell(level, "service-level"));
+      return tr;
+    }));
+    var states = JSON.parse(root.getAttribute("data-states") || "{}");
+    var kinds = JSON.parse(root.getAttribute("data-kinds-text") || "{}");
+    var lineRows = [];
+    Object.keys(snap.lines || {}).sort().forEach(function (queue) {
+      snap.lines[queue].forEach(function (row) {
+        var tr = document.createElement("tr");
+        var kind = (kinds[row.kind] || row.kind) +
+          (row.offered ? " · " + root.getAttribute("data-ringing") : "");
+        var since = cell(mmss(row.waited), "since");
+        since.setAttribute("data-since", row.since);
+        tr.append(cell(queue), cell(kind), cell(String(row.priority)), since);
+        lineRows.push(tr);
+      });
+    });
+    var lineBody = document.querySelector("#live-lines tbody");
+    lineBody.replaceChildren.apply(lineBody, lineRows);
+    var agentBody = document.querySelector("#live-agent-states tbody");
+    agentBody.replaceChildren.apply(agentBody, (snap.agent_states || []).map(function (row) {
+      var tr = document.createElement("tr");
+      tr.setAttribute("data-agent", row.username);
+      var state = (states[row.status] || row.status) + (row.reason ? " (" + row.reason + ")" : "");
+      var since = cell(mmss(row.seconds), "since");
+      since.setAttribute("data-since", row.since);
+      tr.append(cell(row.name), cell(state, "state"), since);
       return tr;
     }));
     var talking = document.querySelector("#live-talking-agents tbody");
@@ -75,7 +105,7 @@
 
   function tick() {
     var now = Date.now() + offset;
-    root.querySelectorAll("#live-queues td.longest").forEach(function (td) {
+    root.querySelectorAll("#live-queues td.longest, td.since").forEach(function (td) {
       var since = td.getAttribute("data-since");
       td.textContent = since ? mmss((now - Date.parse(since)) / 1000) : mmss(0);
     });
