@@ -4,9 +4,13 @@ import os
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-# Threads keep long-lived event streams (agent screen-pops) from starving webhook requests.
-worker_class = "gthread"
-threads = int(os.environ.get("WEB_THREADS", "8"))
+# Evented workers: an open event stream (a desk tab, the wall) is a parked greenlet, not a
+# thread, so thousands can stay open while every Twilio webhook is still answered at once.
+# (psycopg 3, redis-py and requests all cooperate once gevent has patched the standard
+# library, which the gevent worker does before it loads the app.)
+worker_class = os.environ.get("WEB_WORKER_CLASS", "gevent")
+worker_connections = int(os.environ.get("WEB_CONNECTIONS", "2000"))
+threads = int(os.environ.get("WEB_THREADS", "8"))     # used by WEB_WORKER_CLASS=gthread only
 # PaaS routers allow ~30 s after SIGTERM: finish in-flight requests, then exit.
 graceful_timeout = 25
 timeout = 30

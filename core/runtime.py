@@ -18,6 +18,7 @@ from rq import Queue
 
 from core.db import Database
 from core.events import BackgroundEvents, EventBus, Events
+from core.live_hub import LiveHub
 from core.redis_conn import connect
 from core.settings import Settings
 
@@ -67,6 +68,11 @@ class Runtime:
         if self._redis is None and self.settings.redis_url:
             self._redis = connect(self.settings.redis_url)
         return self._redis
+
+    @property
+    def live_hub(self) -> LiveHub:
+        """This process's one subscription to the live channel, shared by its event streams."""
+        return self.service(LiveHub, lambda: LiveHub(lambda: self.redis))
 
     @property
     def events(self) -> Events:

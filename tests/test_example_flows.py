@@ -80,6 +80,7 @@ def test_ja_store_hours_then_operator_answers(phone, db, at, agent_of, cloud):
     with db.session() as session:   # the conversation was recorded and filed with the caller
         recording = session.scalar(select(Recording).where(Recording.call_sid == call.call_sid))
     assert recording.kind == "call" and recording.customer_id == call.customer_id is not None
+    assert recording.channels == 2        # the caller's leg on two channels: caller, agent
 
 
 @pytest.mark.parametrize("when, why", [

@@ -156,7 +156,7 @@ def test_sigterm_during_a_deploy(deployment_env):
         servers.append(start_web(deployment_env))
 
     try:
-        results = storm(deployment_env, transport, 30, deploy)
+        results = storm(deployment_env, transport, 300, deploy)   # long enough to span it
     finally:
         os.killpg(servers[-1].pid, signal.SIGTERM)
         servers[-1].wait(timeout=60)

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from flask import Response, stream_with_context
 
 from core.events import Events
+from core.live_hub import Subscription
 
 KEEPALIVE_SECONDS = 15.0  # proxies close silent connections; a comment line keeps them open
 
@@ -18,7 +19,7 @@ def format_event(event: dict) -> str:
     return f"event: {event['kind']}\ndata: {data}\n\n"
 
 
-def stream(events: Events, wanted: Callable[[dict], dict | None],
+def stream(events: Events | Subscription, wanted: Callable[[dict], dict | None],
            first: Iterable[dict] = (), alive: Callable[[], None] | None = None) -> Response:
     """Stream events that `wanted` keeps (it may reshape them; None drops them); `alive` is
     called as the stream opens and at least every KEEPALIVE_SECONDS while it stays open."""

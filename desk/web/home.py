@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+import redis
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 
 from core.web import runtime
@@ -13,7 +14,6 @@ from core.web.sse import stream
 from crm_link.errors import CrmError, IdentityConflict
 from desk import inbox, presence, screenpop
 from desk.errors import InvalidChoice
-from desk.live import SubscribedEvents
 from desk.web import texts as _texts  # noqa: F401 -- registers the desk's messages
 
 bp = protect_pages(Blueprint("desk", __name__))
@@ -71,11 +71,15 @@ def events():
         return {"kind": "screen.pop", "call_sid": event["call_sid"], "stage": stage,
                 "html": html} if html else None
 
-    client = runtime().redis
+    rt = runtime()
+    client = rt.redis
     if client is None:
         return _refuse("Live events need Redis (REDIS_URL is not set).", 503)
-    rt = runtime()
-    return stream(SubscribedEvents(client), wanted, first=[{"kind": "stream.ready"}],
+    try:
+        subscription = rt.live_hub.open()   # listening before the page hears "ready"
+    except redis.RedisError:
+        return _refuse("Live events are unavailable right now (Redis does not answer).", 503)
+    return stream(subscription, wanted, first=[{"kind": "stream.ready"}],
                   alive=lambda: presence.alive(client, username, rt.clock()))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, JSONType, UTCDateTime, utcnow
@@ -37,6 +37,7 @@ class Waiting(Base):
     skills: Mapped[dict] = mapped_column(JSONType, default=dict)       # skill -> least level
     enqueued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     max_wait: Mapped[int] = mapped_column(Integer, default=300)
+    record: Mapped[bool] = mapped_column(Boolean, default=False)       # record the conversation
     status: Mapped[str] = mapped_column(String(16), default="waiting")
     queue_sid: Mapped[str | None] = mapped_column(String(64))         # Twilio's queue (QU...)
     dialed: Mapped[str | None] = mapped_column(String(128))           # our number they called

@@ -20,16 +20,18 @@ OPEN = ("waiting", "offered", "connected")
 
 
 def join(session: Session, call_sid: str, queue: str, priority: int,
-         skills: dict[str, int], max_wait: int, dialed: str, now: dt.datetime) -> Waiting:
+         skills: dict[str, int], max_wait: int, dialed: str, now: dt.datetime,
+         record: bool = False) -> Waiting:
     """The caller starts waiting (again, after a lost agent: their first place is kept)."""
     entry = session.scalar(select(Waiting).where(Waiting.call_sid == call_sid))
     if entry is None:
         entry = Waiting(kind="call", call_sid=call_sid, queue=queue, priority=priority,
                         skills=dict(skills), max_wait=max_wait, dialed=dialed[:128],
-                        enqueued_at=now, status="waiting", attempts=0)
+                        enqueued_at=now, status="waiting", attempts=0, record=record)
         session.add(entry)
     else:
         entry.queue, entry.priority, entry.skills = queue, priority, dict(skills)
+        entry.record = record
         entry.status, entry.ended_at, entry.ended_reason = "waiting", None, None
     session.flush()
     return entry
@@ -73,7 +75,7 @@ def keep_for_callback(session: Session, call_sid: str, queue: str, number: str,
     entry = session.scalar(select(Waiting).where(Waiting.call_sid == call_sid))
     if entry is None:
         entry = Waiting(call_sid=call_sid, queue=queue, priority=0, skills={}, max_wait=0,
-                        enqueued_at=now, attempts=0, dialed=dialed[:128])
+                        enqueued_at=now, attempts=0, dialed=dialed[:128], record=False)
         session.add(entry)
     entry.kind, entry.status, entry.number = "callback", "waiting", number
     entry.ticket_id = ticket_id

@@ -15,6 +15,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from sqlalchemy import select, update
@@ -34,6 +35,7 @@ log = logging.getLogger("ivr.acd")
 TICK_SECONDS = 2.0          # the thread's safety-net pass
 LOST_AFTER = 60             # seconds past the ring timeout before an offer with no report is missed
 MISSED = ("no-answer", "busy", "failed")
+RINGERS = 8                 # REST requests placed at once by one process
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ class AcdService:
         self._pid = os.getpid()
         self._lock = threading.Lock()
         self._due: list[float] = []     # monotonic times a wrap-up ends in this process
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_pid = 0
 
     # ---- the dispatcher thread -------------------------------------------------------------
 
@@ -81,6 +85,8 @@ class AcdService:
         self._wake.set()
         if self._thread is not None and self._thread.is_alive():
             self._thread.join(timeout=5)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
 
     def kick_at(self, seconds: float) -> None:
         """Distribute again in `seconds` (an agent's wrap-up ends then)."""
@@ -117,9 +123,17 @@ class AcdService:
     def distribute(self) -> int:
         with self.db.session() as session:
             made = distribute(session, self.queues(), self.clock)
-        for dispatch in made:
-            self._ring(dispatch)
+        if len(made) == 1:
+            self._ring(dispatch=made[0])
+        else:  # many agents freed at once: ring them side by side, not one after another
+            list(self._rings().map(self._ring, made))
         return len(made)
+
+    def _rings(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._pool is None or self._pool_pid != os.getpid():
+                self._pool, self._pool_pid = ThreadPoolExecutor(RINGERS, "acd-ring"), os.getpid()
+            return self._pool
 
     def _ring(self, dispatch: Dispatch) -> None:
         """Place the agent's leg; if the carrier refuses, the caller waits on for the next agent."""
@@ -158,6 +172,7 @@ class AcdService:
                                                  .where(User.id == offer.user_id)).one()
             result = Answered(offer.id, username, entry.call_sid, offer.queue, offer.room,
                               language)
+            record = entry.record
             if entry.kind == "callback":  # agent first: on their answer, dial the customer
                 rules = self.queues().queue(entry.queue).callback
                 result = replace(result, room=None, dial=entry.number,
@@ -170,6 +185,8 @@ class AcdService:
         if result.dial:
             return result
         if result.call_sid and self.carrier.bridge(result.call_sid, offer_id):
+            if record:
+                self._record(result.call_sid)
             return result
         with self.db.session() as session:  # hung up a moment ago: nobody to talk to
             session.execute(update(Offer).where(Offer.id == offer_id)
@@ -185,6 +202,13 @@ class AcdService:
         with self.db.session() as session:
             callbacks.attempted(session, offer_id, status, self.queues(), self.clock())
         return status == "completed"
+
+    def _record(self, call_sid: str) -> None:
+        """Record the caller's leg on two channels (caller, and the agent they hear)."""
+        try:
+            self.carrier.record(call_sid)
+        except Exception:  # noqa: BLE001 -- the conversation goes ahead unrecorded, and says so
+            log.exception("the conversation could not be recorded", extra={"call": call_sid})
 
     def room_for(self, offer_id: int, call_sid: str) -> str | None:
         """The room of an answered offer, if it is this caller's."""

@@ -84,7 +84,8 @@ def turn_events(session: Session | None, call: CallFacts, effects: Sequence[Effe
             added.append({"at": at, **booked})
         elif isinstance(effect, JoinQueue):
             queueing.join(session, call.call_sid, effect.queue, effect.priority,
-                          dict(effect.skills), effect.max_wait, call.to_number or "", now)
+                          dict(effect.skills), effect.max_wait, call.to_number or "", now,
+                          effect.record)
         elif isinstance(effect, LeaveQueue):
             queueing.leave(session, call.call_sid, effect.reason, now)
         elif isinstance(effect, DiscardTake):

@@ -102,6 +102,7 @@ class JoinQueue:
     priority: int
     skills: tuple[tuple[str, int], ...]
     max_wait: int
+    record: bool = False
 
 
 @dataclass(frozen=True)

@@ -170,7 +170,8 @@ def connect_verbs(flow, state, connect: Connect, out) -> None:
     if connect.kind == "queue":
         verb = queue_verb(flow, state, connect)
         out.verbs.append(verb)
-        out.effects.append(JoinQueue(verb.name, verb.priority, verb.skills, verb.max_wait))
+        out.effects.append(JoinQueue(verb.name, verb.priority, verb.skills, verb.max_wait,
+                                     verb.record))
     else:
         out.verbs.append(DialOut(connect.kind, connect.target, connect.record, connect.timeout,
                                  connect.caller_id))

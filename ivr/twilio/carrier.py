@@ -29,6 +29,9 @@ class TwilioCarrier:
             raise
         return True
 
+    def record(self, call_id: str) -> None:
+        self.rest.record(call_id, self.urls.recording("call"), channels="dual")
+
     def hang_up(self, call_id: str, ringing: bool) -> None:
         try:
             self.rest.end_call(call_id, ringing=ringing)

@@ -57,6 +57,7 @@ class Leg:
         self.changed = threading.Event()      # a redirect or hang-up arrived
         self.hangup = False
         self.heard: list[str] = []             # what an agent's leg was told
+        self.recordings: list[dict] = []       # started through the REST API
 
     def resource(self, account: str) -> dict:
         return {"sid": self.sid, "account_sid": account, "to": self.to, "from": self.from_,
@@ -148,6 +149,8 @@ class FakeTwilioCloud:
         rest = path[len(prefix):]
         if rest == "/Calls.json" and method == "POST":
             return self._create(form)
+        if rest.startswith("/Calls/") and rest.endswith("/Recordings.json") and method == "POST":
+            return self._record(rest[len("/Calls/"):-len("/Recordings.json")], form)
         if rest.startswith("/Calls/") and rest.endswith(".json") and method == "POST":
             return self._update(rest[len("/Calls/"):-len(".json")], form)
         return 404, _error(20404, f"The requested resource {path} was not found", 404)
@@ -183,6 +186,38 @@ class FakeTwilioCloud:
             leg.redirect = form["Url"]
         leg.changed.set()
         return 200, leg.resource(self.account)
+
+    def _record(self, sid: str, form: dict) -> tuple[int, dict]:
+        """Start recording a live leg; reported (two channels when dual) when the leg ends."""
+        with self._lock:
+            leg = self.legs.get(sid)
+        if leg is None:
+            return 404, _error(20404, f"The requested resource Call {sid} was not found", 404)
+        if leg.status in FINAL:
+            return 400, _error(21220, "Call is not in-progress. Cannot record.", 400)
+        recording = {"sid": "RE" + secrets.token_hex(16), "call_sid": sid, "status":
+                     "in-progress", "channels": 2 if form.get("RecordingChannels") == "dual"
+                     else 1, "callback": form.get("RecordingStatusCallback"),
+                     "started": time.monotonic()}
+        leg.recordings.append(recording)
+        return 201, {k: v for k, v in recording.items() if k not in ("callback", "started")}
+
+    def recordings_done(self, leg: Leg, url_for) -> list[dict]:
+        """The leg ended: Twilio reports each of its REST recordings (`url_for(sid)`: where
+        the audio is served)."""
+        reports = []
+        for recording in leg.recordings:
+            seconds = round((time.monotonic() - recording["started"]) / self.scale)
+            params = {"CallSid": leg.sid, "RecordingSid": recording["sid"],
+                      "RecordingUrl": url_for(recording["sid"]), "RecordingStatus": "completed",
+                      "RecordingDuration": str(seconds),
+                      "RecordingChannels": str(recording["channels"]),
+                      "RecordingSource": "StartCallRecordingAPI", "From": leg.from_,
+                      "To": leg.to}
+            reports.append(params)
+            if recording["callback"]:
+                self.webhooks.post(recording["callback"], params)
+        return reports
 
     # ---- an outbound leg: the agent's phone ----------------------------------------------
 

@@ -132,6 +132,7 @@ class _Call:
             self.result.ended_by = "too many requests"
         if self.leg is not None:
             self.leg.status = "completed"
+            self.result.recordings += self.tw.cloud.recordings_done(self.leg, self._recording_url)
         self.tw.post("/twilio/status", {**self.base, "CallStatus": "completed",
                                         "CallDuration": str(self.elapsed)}, self.result)
         return self.result
@@ -226,8 +227,6 @@ class _Call:
         self.elapsed += seconds
         self.result.heard.append(Heard("dial", f"leaves conference {room.text!r} after "
                                                f"{seconds}s"))
-        if room.get("record", "").startswith("record-from"):
-            self._recording(room.get("recordingStatusCallback"), seconds, channels=1)
         if not dial.get("action"):
             return _CONTINUE
         return self._fetch(dial.get("action"), {**self.base, "DialCallStatus": "completed",
@@ -315,10 +314,13 @@ class _Call:
         self.result.ended_by = "hangup"
         return None
 
+    def _recording_url(self, sid: str) -> str:
+        return self.script.recording_url or (f"https://api.twilio.com/2010-04-01/Accounts/"
+                                             f"{self.tw.account_sid}/Recordings/{sid}")
+
     def _recording(self, callback: str | None, seconds: int, channels: int) -> None:
         sid = "RE" + secrets.token_hex(16)
-        url = self.script.recording_url or (f"https://api.twilio.com/2010-04-01/Accounts/"
-                                            f"{self.tw.account_sid}/Recordings/{sid}")
+        url = self._recording_url(sid)
         params = {**self.base, "RecordingSid": sid, "RecordingUrl": url,
                   "RecordingStatus": "completed", "RecordingDuration": str(seconds),
                   "RecordingChannels": str(channels), "RecordingSource": "RecordVerb"}

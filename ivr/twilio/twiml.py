@@ -157,13 +157,12 @@ def _queue(response, verb: ToQueue, turn, urls: Urls) -> None:
 
 
 def _join_room(response, verb: JoinRoom, turn, urls: Urls) -> None:
-    """The caller meets the agent in a conference named for the offer; either leaving ends it."""
+    """The caller meets the agent in a conference named for the offer; either leaving ends it.
+    (A recorded conversation is recorded on the caller's leg through the REST API, on two
+    channels, when the distributor bridges them: a conference recording would be mono.)"""
     dial = response.dial(action=urls.step(turn, "dial"), method="POST")
-    options = {"record": "record-from-start", "recording_status_callback": urls.recording("call"),
-               "recording_status_callback_event": "completed",
-               "recording_status_callback_method": "POST"} if verb.record else {}
     dial.conference(verb.room, beep=False, start_conference_on_enter=True,
-                    end_conference_on_exit=True, **options)
+                    end_conference_on_exit=True)
 
 
 def _record(response, verb: RecordMessage, turn, urls: Urls) -> None:

@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import redis as redis_lib
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
 import supervisor.web.texts_dashboard  # noqa: F401 -- registers the pages' texts
@@ -57,7 +58,11 @@ def live_json():
 @supervisor_only
 def live_events():
     """Only an event's kind and time reach the page: it re-reads the snapshot, no caller data."""
-    return stream(runtime().events, live_event)
+    try:
+        subscription = runtime().live_hub.open()
+    except redis_lib.RedisError:
+        return Response(t("dash.live.offline"), status=503, mimetype="text/plain")
+    return stream(subscription, live_event)
 
 
 def live_event(event: dict) -> dict | None:

@@ -108,6 +108,9 @@ class NoCarrier:
     def hang_up(self, call_id, ringing):
         pass
 
+    def record(self, call_id):
+        pass
+
 
 def test_wrap_up_ends_after_the_queues_seconds(db, make_user, line, reload_user):
     config = parse_queues("queues: {sales: {wrap_up: 30}}", "queues.yaml")

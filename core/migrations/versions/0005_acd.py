@@ -26,6 +26,7 @@ def upgrade() -> None:
     sa.Column('skills', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('enqueued_at', core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('max_wait', sa.Integer(), nullable=False),
+    sa.Column('record', sa.Boolean(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('queue_sid', sa.String(length=64), nullable=True),
     sa.Column('dialed', sa.String(length=128), nullable=True),
