@@ -8,7 +8,7 @@ import redis
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 
 from core.web import runtime
-from core.web.i18n import current_language
+from core.web.i18n import current_language, state_text
 from core.web.security import current_user, login_required, protect_pages, wants_json
 from core.web.sse import stream
 from crm_link.errors import CrmError, IdentityConflict
@@ -58,12 +58,18 @@ def home():
 @bp.get("/desk/events")
 @login_required
 def events():
-    """This agent's live stream: their own screen-pops, and ticket presence for every page."""
+    """This agent's live stream: their own screen-pops and state, and ticket presence."""
     username = current_user().username
 
     def wanted(event: dict) -> dict | None:
         if event.get("kind") in PASSED_ON:
             return event
+        if event.get("kind") == "agent.presence":   # the header follows the calls
+            if event.get("username") != username:
+                return None
+            return {"kind": "agent.state", "status": event["presence"],
+                    "reason": event.get("reason"),
+                    "text": state_text(event["presence"], event.get("reason"))}
         stage = screenpop.pop_stage(event, username)
         if stage is None:
             return None

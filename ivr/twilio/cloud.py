@@ -131,7 +131,7 @@ class FakeTwilioCloud:
             thread.join(max(0.0, deadline - time.monotonic()))
 
     def close(self) -> None:
-        if self._serving.is_alive():
+        if self._serving.is_alive():   # (never hang a test run on a stuck serve loop)
             stopper = threading.Thread(target=self._server.shutdown, daemon=True)
             stopper.start()
             stopper.join(2)

@@ -3,8 +3,11 @@ collision warning between two agents on one ticket."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
+from core import agent_states
 from core.accounts import find_user
 from ivr.twilio.simulator import Script
 from tests.desk.desk_data import HANAKO_PHONE, JA_LINE, VOICEMAIL_TEXT
@@ -113,3 +116,20 @@ def test_two_agents_on_one_ticket_are_warned_and_the_second_send_needs_confirmin
     finally:
         for context in contexts:
             context.close()
+
+
+def test_the_header_state_follows_the_call(page, live_server, agents, db):
+    sign_in(page, live_server, "alice")
+    page.wait_for_selector("#pops[data-ready='1']", state="attached")
+    state = page.locator(".state[data-state]")
+    assert state.get_attribute("data-state") == "available"
+    with db.session() as session:       # the distributor offers her a call
+        agent_states.move(session, find_user(session, "alice").id, ("available",), "reserved",
+                          dt.datetime.now(dt.UTC))
+    page.wait_for_selector(".state[data-state='reserved']")
+    assert state.inner_text() == "着信中" and page.locator("select.presence").is_hidden()
+    with db.session() as session:
+        agent_states.move(session, find_user(session, "alice").id, ("reserved",), "wrap_up",
+                          dt.datetime.now(dt.UTC))
+    page.wait_for_selector(".state[data-state='wrap_up']")
+    assert state.inner_text() == "後処理" and page.locator("select.presence").is_visible()

@@ -7,9 +7,12 @@ import threading
 
 from werkzeug.serving import make_server
 
+from tests.support.servers import stop
+
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--lang=ja-JP"]
+
 
 
 class LiveServer:
@@ -22,7 +25,7 @@ class LiveServer:
         self.thread.start()
 
     def stop(self) -> None:
-        self.server.shutdown()
+        stop(self.server)
         self.thread.join(timeout=5)
 
 

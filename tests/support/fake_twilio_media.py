@@ -6,6 +6,8 @@ import base64
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.support.servers import stop
+
 
 class FakeTwilioMedia:
     def __init__(self, account_sid: str, auth_token: str, body: bytes = b""):
@@ -36,6 +38,7 @@ class FakeTwilioMedia:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.host = f"127.0.0.1:{self.port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -44,4 +47,4 @@ class FakeTwilioMedia:
         return (f"http://{self.host}/2010-04-01/Accounts/{self.account_sid}/Recordings/{sid}")
 
     def close(self) -> None:
-        self.server.shutdown()
+        stop(self.server)

@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from bench.processes import free_port
+from tests.support.servers import stop
 from tests.transcription.conftest import JFK
 from transcription.audio import load_audio
 from transcription.download import DownloadPolicy, check_url, download_recording, media_url
@@ -59,8 +60,7 @@ class Server:
 
     def __exit__(self, *exc):
         self.release.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        stop(self.httpd)
 
 
 def send(request, status=200, body=b"", content_type="audio/x-wav", headers=(), length=True):

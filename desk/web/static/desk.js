@@ -32,6 +32,24 @@
     }
   }
 
+  // The header follows the calls: reserved, on a call, wrap-up, back to available.
+  source.addEventListener("agent.state", function (message) {
+    var data = JSON.parse(message.data);
+    var state = document.querySelector("header .state, .state[data-state]");
+    if (state) {
+      state.textContent = data.text;
+      state.className = "state state-" + data.status;
+      state.dataset.state = data.status;
+    }
+    var inCall = data.status === "reserved" || data.status === "on_call";
+    document.querySelectorAll(".state-choice").forEach(function (el) { el.hidden = inCall; });
+    var select = document.querySelector("select.presence");
+    if (select && !inCall) {
+      var value = data.status === "break" && data.reason ? "break:" + data.reason : data.status;
+      Array.prototype.forEach.call(select.options, function (o) { o.selected = o.value === value; });
+    }
+  });
+
   source.addEventListener("screen.pop", function (message) {
     var data = JSON.parse(message.data);
     place(data.call_sid, data.html);
