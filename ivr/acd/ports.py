@@ -8,6 +8,10 @@ from __future__ import annotations
 from typing import Protocol
 
 
+class CarrierDown(Exception):
+    """The carrier refuses every call right now (credentials, outage): not the agent's fault."""
+
+
 class Carrier(Protocol):
     def ring(self, offer_id: int, to: str, from_: str, timeout: int) -> str:
         """Call the agent's phone for an offer; the new leg's id."""

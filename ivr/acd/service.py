@@ -27,7 +27,7 @@ from ivr.acd import callbacks, queueing
 from ivr.acd.config import QueueConfig
 from ivr.acd.distributor import Dispatch, distribute
 from ivr.acd.models import Offer, Waiting
-from ivr.acd.ports import Carrier
+from ivr.acd.ports import Carrier, CarrierDown
 from ivr.events import CallOffered
 from ivr.models import Call
 
@@ -36,6 +36,7 @@ TICK_SECONDS = 2.0          # the thread's safety-net pass
 LOST_AFTER = 60             # seconds past the ring timeout before an offer with no report is missed
 MISSED = ("no-answer", "busy", "failed")
 RINGERS = 8                 # REST requests placed at once by one process
+PAUSE_SECONDS = 30          # after the carrier refused a call for the whole account
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class AcdService:
         self._lock = threading.Lock()
         self._due: list[float] = []     # monotonic times a wrap-up ends in this process
         self._pool: ThreadPoolExecutor | None = None
+        self._paused_until = 0.0     # the carrier refused calls: wait before ringing again
         self._pool_pid = 0
 
     # ---- the dispatcher thread -------------------------------------------------------------
@@ -121,6 +123,8 @@ class AcdService:
         return self.distribute()
 
     def distribute(self) -> int:
+        if time.monotonic() < self._paused_until:
+            return 0
         with self.db.session() as session:
             made = distribute(session, self.queues(), self.clock)
         if len(made) == 1:
@@ -140,6 +144,12 @@ class AcdService:
         try:
             leg = self.carrier.ring(dispatch.offer_id, dispatch.to, dispatch.from_,
                                     dispatch.ring_timeout)
+        except CarrierDown as exc:  # nobody can be rung: pause, do not blame the agents
+            log.error("the carrier refuses calls; distribution paused",
+                      extra={"seconds": PAUSE_SECONDS, "error": str(exc)})
+            self._paused_until = time.monotonic() + PAUSE_SECONDS
+            self.leg_ended(dispatch.offer_id, "carrier-down")
+            return
         except Exception as exc:  # noqa: BLE001 -- any refusal: the caller must not be lost
             log.warning("agent could not be rung", extra={"agent": dispatch.username,
                                                           "error": str(exc)})
@@ -235,7 +245,9 @@ class AcdService:
         self.kick()
 
     def _missed(self, session, offer: Offer, status: str, now: dt.datetime) -> None:
-        offer.status, offer.ended_at = ("missed" if status in MISSED else "canceled"), now
+        outcome = "missed" if status in MISSED else "failed" if status == "carrier-down" \
+            else "canceled"
+        offer.status, offer.ended_at = outcome, now
         queueing.requeue(session, offer.waiting_id)
         if status in MISSED:  # not at the desk: no more offers until they come back
             agent_states.move(session, offer.user_id, ("reserved",), "break", now, "missed")

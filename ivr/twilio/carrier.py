@@ -3,6 +3,7 @@ the queue into the offer's room, hang a leg up."""
 
 from __future__ import annotations
 
+from ivr.acd.ports import CarrierDown
 from ivr.twilio.rest import CarrierError, TwilioRest
 from ivr.twilio.twiml import Urls
 
@@ -14,9 +15,14 @@ class TwilioCarrier:
         self.rest, self.urls = rest, urls
 
     def ring(self, offer_id: int, to: str, from_: str, timeout: int) -> str:
-        return self.rest.create_call(to, from_, self.urls.acd("answer", offer_id),
-                                     status_callback=self.urls.acd("agent", offer_id),
-                                     events=("answered", "completed"), timeout=timeout)
+        try:
+            return self.rest.create_call(to, from_, self.urls.acd("answer", offer_id),
+                                         status_callback=self.urls.acd("agent", offer_id),
+                                         events=("answered", "completed"), timeout=timeout)
+        except CarrierError as exc:
+            if exc.status is None or exc.status in (401, 403, 429) or exc.status >= 500:
+                raise CarrierDown(str(exc)) from exc   # the account, not this agent's phone
+            raise
 
     def bridge(self, call_id: str, offer_id: int) -> bool:
         """Redirect the queued caller (Twilio then asks the Enqueue action with

@@ -106,3 +106,15 @@ def test_the_caller_waits_on_when_the_agents_phone_cannot_be_reached(phone, clou
     assert offers(db) and all(status == "missed" for status, _ in offers(db))
     assert (reload_user("carol").presence, reload_user("carol").presence_reason) == (
         "break", "missed")
+
+
+def test_a_carrier_refusing_the_account_pauses_distribution_without_blaming_agents(
+        phone, cloud, agent, db, reload_user):
+    cloud.token = "rotated"                       # our auth token no longer matches: 401
+    agent("alice")
+    result = phone.call(CALLER, LINE, Script(queue_patience=40, queue_step_seconds=5))
+    assert result.ended_by == "caller hung up"
+    assert [status for status, _ in offers(db)] == ["failed"]        # one try, then paused
+    alice = reload_user("alice")
+    assert (alice.presence, alice.presence_reason) == ("available", None)
+    assert entries(db)[0][1:] == ("ended", "hangup")
