@@ -50,6 +50,15 @@ def agent_answered(session: Session, call_id: str, agent: str, now: dt.datetime)
     return [CallAnswered(call_id, agent, call.queue, (call.state or {}).get("caller", {}))]
 
 
+def callback_answered(session: Session, call_id: str, agent: str) -> list[Event]:
+    """An agent took a call-back of this call: their screen pops (the call itself, long over,
+    keeps its outcome)."""
+    call = find(session, call_id)
+    if call is None:
+        return []
+    return [CallAnswered(call_id, agent, call.queue, (call.state or {}).get("caller", {}))]
+
+
 def recording(session: Session, report: RecordingReport, now: dt.datetime,
               settings: Settings) -> tuple[Recording, bool]:
     """A recording of the call: voicemail stores and files it with what the call knows."""

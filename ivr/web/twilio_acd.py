@@ -36,20 +36,19 @@ def agent_answer(db, params):
     answered = acd().answered(_offer())
     if answered is None:  # offer over already (caller left, or a duplicate request)
         return Reply(twiml.goodbye(None))
-    if answered.dial:
+    if answered.room is None and not answered.dial:  # the caller hung up a moment ago
+        return Reply(twiml.goodbye(_said(answered.language, "agent_caller_gone")))
+    with db.session() as session:   # the agent's desk pops the caller's record
+        if answered.dial:
+            events = lifecycle.callback_answered(session, answered.call_sid or "",
+                                                 answered.username)
+        else:
+            events = lifecycle.agent_answered(session, answered.call_sid or "",
+                                              answered.username, runtime().clock())
+    if answered.dial:  # a call-back: dial the customer from our number
+        action = rt_urls().acd("callback", answered.offer_id) + f"&lang={answered.language}"
         return Reply(twiml.agent_dials(_said(answered.language, "agent_callback"), answered.dial,
-                                       answered.caller_id,
-                                       rt_urls().acd("callback", answered.offer_id)
-                                       + f"&lang={answered.language}"))
-    if answered.room is None:
-        language = LANGUAGES.get(answered.language, "ja-JP")
-        words, language = phrase("agent_caller_gone").pick(language, "ja-JP")
-        gone = Speak(words, language, None)
-        return Reply(twiml.goodbye(gone))
-    rt = runtime()
-    with db.session() as session:
-        events = lifecycle.agent_answered(session, answered.call_sid, answered.username,
-                                          rt.clock())
+                                       answered.caller_id, action), events)
     return Reply(twiml.agent_room(answered.room), events)
 
 

@@ -65,6 +65,9 @@ def test_a_call_back_rings_the_agent_then_dials_the_customer_from_our_number(
     assert (done.status, done.ended_reason, done.attempts) == ("ended", "served", 1)
     assert done.enqueued_at == placed_at                    # the place was kept
     assert notes(db) == [f"Call-back reached {CALLER} (agent alice, try 1)."]
+    with db.session() as session:     # the booking call keeps its outcome
+        from ivr.models import Call
+        assert session.scalar(select(Call.outcome)) == "callback"
     assert reload_user("alice").presence == "wrap_up"
     legs = [leg for leg in cloud.legs.values() if leg.to == "client:alice"]
     assert legs[0].heard == ["折り返しのお電話です。お客様におつなぎします。"]
