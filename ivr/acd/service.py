@@ -200,10 +200,12 @@ class AcdService:
             return result
         with self.db.session() as session:  # hung up a moment ago: nobody to talk to
             session.execute(update(Offer).where(Offer.id == offer_id)
-                            .values(status="gone", ended_at=now))
+                            .values(status="gone", ended_at=now, answered_at=None))
             agent_states.move(session, _user_of(session, offer_id), ("on_call",), "available",
                               now)
-            queueing.leave(session, result.call_sid or "", "hangup", now)
+            session.execute(update(Waiting).where(Waiting.call_sid == result.call_sid,
+                                                  Waiting.status == "connected")
+                            .values(status="ended", ended_at=now, ended_reason="hangup"))
         return Answered(offer_id, username, result.call_sid, result.queue, None, language)
 
     def callback_result(self, offer_id: int, status: str) -> bool:

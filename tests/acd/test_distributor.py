@@ -193,3 +193,26 @@ def test_call_backs_are_dialed_only_in_the_queues_hours(db, make_user, when, off
     with db.session() as session:
         made = distribute(session, config, when)
     assert [(d.kind, d.username) for d in made] == ([("callback", "alice")] if offered else [])
+
+
+class GoneCarrier(NoCarrier):
+    def bridge(self, call_id, offer_id):
+        return False          # Twilio: 21220, the caller's call is over
+
+
+def test_an_agent_who_answers_as_the_caller_hangs_up_is_free_again(db, make_user, line,
+                                                                   reload_user):
+    config = parse_queues("", "queues.yaml")
+    service = AcdService(db, lambda: config, GoneCarrier(), lambda: at(5), lambda e: None)
+    free(db, make_user, "alice", since=0)
+    line("CA-1", second=0)
+    service.distribute()
+    answered = service.answered(offers_of(db)[0])
+    assert answered.room is None and answered.dial is None
+    assert reload_user("alice").presence == "available"
+    with db.session() as session:
+        offer = session.query(Offer).one()
+        entry = session.query(queueing.Waiting).one()
+        assert (offer.status, offer.answered_at) == ("gone", None)
+        assert (entry.status, entry.ended_reason) == ("ended", "hangup")
+    service.close()
