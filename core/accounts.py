@@ -71,6 +71,7 @@ class User(Base):
     presence: Mapped[str] = mapped_column(String(16), default="offline")   # the agent state
     presence_reason: Mapped[str | None] = mapped_column(String(40))        # why on a break
     presence_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    wrap_up_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # after-call work
     dial: Mapped[str | None] = mapped_column(String(200))
     max_open_tickets: Mapped[int] = mapped_column(Integer, default=DEFAULT_MAX_OPEN_TICKETS)
     active: Mapped[bool] = mapped_column(Boolean, default=True)

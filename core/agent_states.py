@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, insert, select, update
+from sqlalchemy import ForeignKey, Index, String, insert, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, object_session
 
 from core.db import Base, UTCDateTime, utcnow
@@ -102,6 +102,28 @@ def set_by_hand(user: User, status: str, reason: str | None = None,
         raise StateRefused(f"{user.username} is {user.presence.replace('_', ' ')}; the state "
                            "follows the call until it ends.")
     return set_presence(user, status, now, reason)
+
+
+def start_wrap_up(session: Session, user_id: int, expect: Iterable[str], now: dt.datetime,
+                  seconds: int) -> bool:
+    """A call ended: after-call work for `seconds` (0: straight back to available)."""
+    if seconds <= 0:
+        return move(session, user_id, expect, "available", now)
+    if not move(session, user_id, expect, "wrap_up", now):
+        return False
+    users = Base.metadata.tables["users"]
+    session.execute(update(users).where(users.c.id == user_id)
+                    .values(wrap_up_until=now + dt.timedelta(seconds=seconds)))
+    return True
+
+
+def end_wrap_ups(session: Session, now: dt.datetime) -> int:
+    """Agents whose after-call work is over are available again; how many."""
+    users = Base.metadata.tables["users"]
+    due = session.scalars(select(users.c.id).where(
+        users.c.presence == "wrap_up",
+        or_(users.c.wrap_up_until.is_(None), users.c.wrap_up_until <= now))).all()
+    return sum(move(session, user_id, ("wrap_up",), "available", now) for user_id in due)
 
 
 def move(session: Session, user_id: int, expect: Iterable[str], to: str, now: dt.datetime,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -37,6 +38,16 @@ class TwilioSettings:
     twilio_api_base_url: str = "https://api.twilio.com"   # every REST request goes here
     twilio_api_key_sid: str = ""        # when set (with the secret), REST requests use the key
     twilio_api_key_secret: str = ""
+    twilio_twiml_app_sid: str = ""      # the TwiML App whose Voice URL is /twilio/client
+
+    @property
+    def softphone_missing(self) -> list[str]:
+        """What the desk's softphone still needs (its access tokens are signed with the key)."""
+        values = {"TWILIO_ACCOUNT_SID": self.twilio_account_sid,
+                  "TWILIO_API_KEY_SID": self.twilio_api_key_sid,
+                  "TWILIO_API_KEY_SECRET": self.twilio_api_key_secret,
+                  "TWILIO_TWIML_APP_SID": self.twilio_twiml_app_sid}
+        return [name for name, value in values.items() if not value]
 
     @property
     def rest_auth(self) -> tuple[str, str]:
@@ -55,7 +66,11 @@ class TwilioSettings:
         if bool(key) != bool(secret):
             raise ConfigError("TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET go together; set "
                               "both or neither.")
-        return cls(get("TWILIO_ACCOUNT_SID"), get("TWILIO_AUTH_TOKEN"), base, key, secret)
+        app = get("TWILIO_TWIML_APP_SID")
+        if app and not re.fullmatch(r"AP[0-9a-fA-F]{32}", app):
+            raise ConfigError(f"TWILIO_TWIML_APP_SID must be a TwiML App SID (AP followed by 32 "
+                              f"hexadecimal digits), not {app!r}.")
+        return cls(get("TWILIO_ACCOUNT_SID"), get("TWILIO_AUTH_TOKEN"), base, key, secret, app)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from crm_link.customers import attach_identities, flag_duplicates, owners_of
 from crm_link.directory import Contact, ContactResult, TimelineEntry
 from crm_link.errors import InvalidInput, NotFound
 from crm_link.identities import PRIORITY, IdentityKey, identity_key
-from crm_link.models import CHANNELS, DIRECTIONS, Customer, Interaction
+from crm_link.models import CHANNELS, DIRECTIONS, Customer, Interaction, Ticket
 from crm_link.phones import check_region, parse_phone
 from crm_link.threads import choose_ticket, touch_ticket
 from crm_link.tickets import entry_of
@@ -76,14 +76,21 @@ def _record(session: Session, contact: Contact, at: dt.datetime, region: str,
     keys, meta = _sender(contact, region)
     replied = _answered(session, contact)
     created_customer = False
-    if replied is not None:
+    on_ticket = _on_ticket(session, contact)
+    if on_ticket is not None:
+        customer_id = on_ticket.customer_id
+    elif replied is not None:
         customer_id = replied[0].customer_id
     else:
         customer_id, created_customer, matched = _customer_for(session, keys, contact)
         if matched is not None:
             meta["matched_by"] = matched.matched_by()
-    ticket, created_ticket, reason = choose_ticket(session, customer_id, contact, at,
-                                                   window_days, replied)
+    if on_ticket is not None:
+        ticket, created_ticket = on_ticket, False
+        reason = f"{contact.direction} {contact.channel} from ticket #{on_ticket.id}"
+    else:
+        ticket, created_ticket, reason = choose_ticket(session, customer_id, contact, at,
+                                                       window_days, replied)
     row = Interaction(ticket_id=ticket.id, customer_id=customer_id, channel=contact.channel,
                       direction=contact.direction, author=contact.author or contact.name,
                       text=contact.text, at=at, attachments=list(contact.attachments),
@@ -143,6 +150,16 @@ def _customer_for(session: Session, keys: list[IdentityKey],
     if customer.name is None and contact.name:
         customer.name = contact.name
     return chosen, False, owned[0]
+
+
+def _on_ticket(session: Session, contact: Contact) -> Ticket | None:
+    """The ticket an agent's contact was made from (a closed one starts a new ticket)."""
+    if contact.ticket_id is None:
+        return None
+    ticket = session.get(Ticket, contact.ticket_id)
+    if ticket is None:
+        raise NotFound(f"There is no ticket #{contact.ticket_id}.", field="ticket_id")
+    return None if ticket.status == "closed" else ticket
 
 
 def _answered(session: Session, contact: Contact) -> tuple[Interaction, str, str] | None:

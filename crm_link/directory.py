@@ -110,6 +110,7 @@ class Contact:
     author: str | None = None
     in_reply_to: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
+    ticket_id: int | None = None      # an agent's contact made from this ticket files on it
 
 
 @dataclass(frozen=True)

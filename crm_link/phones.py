@@ -113,3 +113,14 @@ def _rule_for(number: phonenumbers.PhoneNumber, region: str) -> str:
     if source == CountryCodeSource.FROM_NUMBER_WITHOUT_PLUS_SIGN:
         return f"country code without + (region {region})"
     return f"national format with region {region}"
+
+
+def national_format(e164: str, region: str = "JP") -> str:
+    """How people of `region` write a number: 090-1234-5678 at home, +1 212-555-0100 abroad."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return e164
+    if phonenumbers.region_code_for_number(number) == check_region(region):
+        return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)

@@ -30,6 +30,8 @@ class Call(Base):
     status: Mapped[str] = mapped_column(String(24), default="in-progress")
     outcome: Mapped[str | None] = mapped_column(String(24))
     queue: Mapped[str | None] = mapped_column(String(64))
+    direction: Mapped[str] = mapped_column(String(16), default="inbound")  # outbound: from a desk
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))  # outbound: for this
     agent: Mapped[str | None] = mapped_column(String(64))   # who answered, when an agent did
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     queued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

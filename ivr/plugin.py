@@ -7,6 +7,8 @@ from ivr.acd import config as queues
 from ivr.acd.events import OfferCanceled
 from ivr.acd.service import AcdService
 from ivr.events import CallQueued
+from ivr.voice import events as _voice_events  # noqa: F401 -- voice.call is known everywhere
+from ivr.voice.service import VoiceService
 
 
 def _commands():
@@ -30,6 +32,25 @@ def acd(rt) -> AcdService:
     return rt.service(AcdService, make)
 
 
+def voice(rt) -> VoiceService:
+    """This process's desk calls, placed and held through Twilio's REST API."""
+
+    def make() -> VoiceService:
+        from ivr.twilio.conference import TwilioVoiceCarrier
+        from ivr.twilio.rest import TwilioRest
+        from ivr.twilio.twiml import DEFAULT_HOLD_MUSIC, Urls
+        settings = rt.settings
+        carrier = TwilioVoiceCarrier(TwilioRest(settings.twilio), Urls(settings.public_base_url),
+                                     settings.twilio)
+        distributor = acd(rt)
+        return VoiceService(rt.db, distributor.queues, carrier, lambda: rt.clock(),
+                            rt.bus.publish, region=settings.default_region,
+                            window_days=settings.crm.thread_window_days,
+                            hold_music=DEFAULT_HOLD_MUSIC, kick_at=distributor.kick_at)
+
+    return rt.service(VoiceService, make)
+
+
 def _start(rt) -> None:
     """Distribute as soon as an agent is free or a caller joins; stop legs given back."""
     rt.bus.subscribe(AgentPresenceChanged,
@@ -38,7 +59,8 @@ def _start(rt) -> None:
     rt.bus.subscribe(OfferCanceled, lambda e: acd(rt).canceled(e.agent_leg))
 
 
-feature = Feature(name="ivr", models=("ivr.models", "ivr.acd.models"), web="ivr.web.routes",
+feature = Feature(name="ivr", models=("ivr.models", "ivr.acd.models", "ivr.voice.models"),
+                  web="ivr.web.routes",
                   commands=_commands, start=_start,
                   periodic=(Periodic("distribution", lambda _s: 5.0,
                                      lambda rt: acd(rt).tick()),),

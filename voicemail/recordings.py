@@ -53,6 +53,8 @@ class CallFacts:
     queue: str | None
     customer_id: int | None
     discarded_takes: frozenset[tuple[str, int]] = frozenset()   # (mailbox, take)
+    direction: str = "inbound"      # outbound: an agent called the customer (`caller`)
+    ticket_id: int | None = None    # ... from this ticket
 
 
 def receive(session: Session, report: RecordingReport, call: CallFacts | None, *,
@@ -104,8 +106,11 @@ def _file_on_timeline(session: Session, recording: Recording, call: CallFacts | 
     """A voicemail or recorded call joins (or opens) a ticket on the caller's record at once."""
     voicemail = recording.kind == "voicemail"
     caller = (call.caller if call else report.caller) or "anonymous"
+    outbound = call is not None and call.direction == "outbound"
     contact = Contact(
         channel="voicemail" if voicemail else "voice", phone=caller,
+        direction="outbound" if outbound else "inbound",
+        ticket_id=call.ticket_id if call else None,
         subject=f"Voicemail ({recording.mailbox})" if voicemail else "Recorded call",
         text="", external_id=f"recording:{recording.recording_sid}", at=now,
         metadata={"CallSid": recording.call_sid, "RecordingSid": recording.recording_sid,

@@ -50,8 +50,10 @@ STARTED = "started"
 
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
-    "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'",
-    "frame-ancestors 'none'",
+    # the softphone (Twilio's Voice SDK): signalling and call-quality events, and its ringtones
+    "connect-src 'self' wss://*.twilio.com https://*.twilio.com",
+    "media-src 'self' https://sdk.twilio.com", "object-src 'none'", "base-uri 'none'",
+    "form-action 'self'", "frame-ancestors 'none'",
 ))
 PAGE_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,

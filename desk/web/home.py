@@ -8,13 +8,15 @@ import redis
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 
 from core.web import runtime
-from core.web.i18n import current_language, state_text
+from core.web.i18n import current_language, state_text, t
 from core.web.security import current_user, login_required, protect_pages, wants_json
 from core.web.sse import stream
 from crm_link.errors import CrmError, IdentityConflict
+from crm_link.phones import national_format
 from desk import inbox, presence, screenpop
 from desk.errors import InvalidChoice
 from desk.web import texts as _texts  # noqa: F401 -- registers the desk's messages
+from desk.web import voice_texts as _voice_texts  # noqa: F401
 
 bp = protect_pages(Blueprint("desk", __name__))
 bp.add_app_template_global(inbox.waited_text, "waited_text")
@@ -70,6 +72,8 @@ def events():
             return {"kind": "agent.state", "status": event["presence"],
                     "reason": event.get("reason"),
                     "text": state_text(event["presence"], event.get("reason"))}
+        if event.get("kind") == "voice.call":       # the softphone follows its call
+            return _voice_call(event) if event.get("username") == username else None
         stage = screenpop.pop_stage(event, username)
         if stage is None:
             return None
@@ -87,6 +91,19 @@ def events():
         return _refuse("Live events are unavailable right now (Redis does not answer).", 503)
     return stream(subscription, wanted, first=[{"kind": "stream.ready"}],
                   alive=lambda: presence.alive(client, username, rt.clock()))
+
+
+def _voice_call(event: dict) -> dict:
+    """An agent's call for their softphone: the number as they write it, refusals in words."""
+    region = runtime().settings.default_region
+    number = event.get("number")
+    text = None
+    if event.get("status") in ("refused", "failed"):
+        text = t("voice.refused." + event["reason"]) if event.get("status") == "refused" \
+            and event.get("reason") not in ("bad_number", "no_ticket", "no_caller_id") \
+            else t("voice.failed")
+    return {**event, "display": national_format(number, region) if number else None,
+            "text": text}
 
 
 def _pop_html(call_sid: str, stage: str) -> str | None:

@@ -9,8 +9,13 @@ queues:
     service_level: 20          # answered within this many seconds counts as in service level
     timezone: Asia/Tokyo
     hours: {mon-fri: "09:00-18:00", holidays: JP}   # when call-backs are dialed
-    callback: {offer_after: 120, key: "1", attempts: 3, retry_after: 600,
-               caller_id: "+81312345678"}
+    callback: {offer_after: 120, key: "1", attempts: 3, retry_after: 600}
+    caller_id: "+81312345678"  # the number customers see when agents of the queue call
+    record_outbound: true      # agents' calls from the desk are recorded (notice first)
+    dispositions: [resolved, follow_up]   # the wrap-up codes of this queue (default: all)
+outbound: {queue: support}     # the queue of desk calls on tickets that name none
+dispositions:                  # wrap-up codes, with what agents read in each language
+  resolved: {ja: 解決, en: Resolved}
 agents:
   alice: {ja: 3, returns: 1}   # skill levels, for queues with strategy: skills
 ```
@@ -34,7 +39,7 @@ from ivr.flows.checks import e164
 from ivr.flows.fields import Checker
 from ivr.flows.folder import display_path
 from ivr.flows.grammar import f
-from ivr.flows.model import Schedule
+from ivr.flows.model import Schedule, Text
 
 FILE_NAME = "queues.yaml"
 STRATEGIES = ("longest_idle", "round_robin", "skills")
@@ -51,8 +56,9 @@ CALLBACK = {
                   default=3),
     "retry_after": f("int", "seconds between tries when the customer does not answer",
                      minimum=60, maximum=86400, default=600),
-    "caller_id": f("string", "our number the customer sees (E.164)"),
+    "caller_id": f("string", "our number the customer sees (E.164; default the queue's)"),
 }
+CODE = r"^[a-z0-9][a-z0-9_-]{0,39}$"
 QUEUE = {
     "strategy": f("string", "who gets the next caller", choices=STRATEGIES,
                   default="longest_idle"),
@@ -63,10 +69,22 @@ QUEUE = {
     "timezone": f("string", "IANA time zone of the hours", default="Asia/Tokyo"),
     "hours": f("any", "when call-backs may be dialed (the flows' schedule format)"),
     "callback": f("object", "call-back offers while waiting", fields=CALLBACK),
+    "caller_id": f("string", "our number customers see when agents of this queue call (E.164)"),
+    "record_outbound": f("bool", "record agents' calls from the desk", default=True),
+    "recording_notice": f("text", "what the customer hears first on a recorded desk call"),
+    "dispositions": f("list", "the wrap-up codes agents of this queue choose from",
+                      item=f("string", pattern=CODE)),
+}
+OUTBOUND = {
+    "queue": f("string", "the queue of desk calls whose ticket names none", pattern=NAME),
+    "caller_id": f("string", "our number customers see when no queue names one (E.164)"),
 }
 TOP = {
     "queues": f("mapping", "queues by name", key=f("string", pattern=NAME),
                 item=f("object", fields=QUEUE)),
+    "outbound": f("object", "calls agents place from the desk", fields=OUTBOUND),
+    "dispositions": f("mapping", "wrap-up codes, with their label in each language",
+                      key=f("string", pattern=CODE), item=f("text", "what agents read")),
     "agents": f("mapping", "skill levels by username", key=f("string", pattern=USERNAME),
                 item=f("mapping", key=f("string", pattern=SKILL),
                        item=f("int", minimum=1, maximum=10))),
@@ -92,6 +110,10 @@ class QueueRules:
     timezone: str = "Asia/Tokyo"
     hours: Schedule | None = None       # None: call-backs at any time
     callback: CallbackRules = field(default_factory=CallbackRules)
+    caller_id: str | None = None
+    record_outbound: bool = True
+    recording_notice: Text | None = None    # None: the built-in phrase
+    dispositions: tuple[str, ...] | None = None   # None: every code of the file
 
     def open_for_callbacks(self, at: dt.datetime) -> bool:
         return self.hours is None or schedule.is_open(self.hours, at)
@@ -102,6 +124,9 @@ class QueueConfig:
     queues: Mapping[str, QueueRules] = field(default_factory=dict)
     skills: Mapping[str, Mapping[str, int]] = field(default_factory=dict)  # username -> levels
     source: str | None = None
+    outbound_queue: str | None = None
+    outbound_caller_id: str | None = None
+    dispositions: Mapping[str, Text] = field(default_factory=dict)   # code -> label
 
     def queue(self, name: str) -> QueueRules:
         """The rules of a queue; one not in the file gets the defaults."""
@@ -109,6 +134,19 @@ class QueueConfig:
 
     def skills_of(self, username: str) -> Mapping[str, int]:
         return self.skills.get(username, {})
+
+    def caller_id_for(self, queue: str | None) -> str | None:
+        """The number a desk call of `queue` shows: the queue's, else the file's default."""
+        rules = self.queues.get(queue or "")
+        return (rules.caller_id if rules else None) or self.outbound_caller_id
+
+    def dispositions_for(self, queue: str | None) -> dict[str, Text]:
+        """The wrap-up codes an agent of `queue` chooses from, in the file's order."""
+        rules = self.queues.get(queue or "")
+        if rules is None or rules.dispositions is None:
+            return dict(self.dispositions)
+        return {code: self.dispositions[code] for code in rules.dispositions
+                if code in self.dispositions}
 
 
 DEFAULTS = QueueConfig()
@@ -121,9 +159,20 @@ def parse_queues(content: str | bytes, path: str) -> QueueConfig:
     data = source.data if source.data is not None else {}
     top = checker.object(data, TOP, (), "the queues file")
     queues = {name: _queue(checker, name, spec) for name, spec in top.get("queues", {}).items()}
+    codes = top.get("dispositions", {})
+    for name, rules in queues.items():
+        for i, code in enumerate(rules.dispositions or ()):
+            if code not in codes:
+                checker.error(("queues", name, "dispositions", i),
+                              f"disposition {code!r} is not one of the file's dispositions "
+                              f"({', '.join(codes) or 'none defined'})")
+    outbound = top.get("outbound", {})
+    if "caller_id" in outbound:
+        e164(checker, ("outbound", "caller_id"), outbound["caller_id"])
     if checker.problems:
         raise ConfigFileError(checker.problems)
-    return QueueConfig(queues, top.get("agents", {}), path)
+    return QueueConfig(queues, top.get("agents", {}), path, outbound.get("queue"),
+                       outbound.get("caller_id"), codes)
 
 
 def _queue(c: Checker, name: str, spec: dict) -> QueueRules:
@@ -137,13 +186,20 @@ def _queue(c: Checker, name: str, spec: dict) -> QueueRules:
     if "hours" in spec:
         hours = schedule.parse(name, spec["hours"], zone,
                                lambda sub, msg: c.error(path + ("hours",) + sub, msg))
-    callback = spec.get("callback", {})
-    if "caller_id" in callback:
-        e164(c, path + ("callback", "caller_id"), callback["caller_id"])
+    callback = dict(spec.get("callback", {}))
+    for where in (("callback", "caller_id"), ("caller_id",)):
+        value = callback if where[0] == "callback" else spec
+        if "caller_id" in value:
+            e164(c, path + where, value["caller_id"])
+    if "caller_id" in spec:
+        callback.setdefault("caller_id", spec["caller_id"])
     rules = {k: v for k, v in spec.items() if k in ("strategy", "wrap_up", "ring_timeout",
-                                                     "service_level")}
+                                                     "service_level", "caller_id",
+                                                     "record_outbound", "recording_notice")}
+    codes = spec.get("dispositions")
     return QueueRules(name=name, timezone=zone, hours=hours,
-                      callback=CallbackRules(**callback), **rules)
+                      callback=CallbackRules(**callback),
+                      dispositions=tuple(codes) if codes is not None else None, **rules)
 
 
 def load_queues(path: Path) -> QueueConfig:

@@ -10,7 +10,6 @@ reserved), so even without the lock no caller is offered twice and no agent gets
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,9 +20,9 @@ from core import agent_states
 from core.accounts import User
 from ivr.acd.config import QueueConfig, QueueRules
 from ivr.acd.models import Offer, Waiting
+from ivr.identity import client_identity
 
 LOCK_KEY = 0x1CD0_0001          # pg_advisory_xact_lock key of the distributor
-CLIENT_IDENTITY = re.compile(r"^[A-Za-z0-9_]{1,121}$")
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ def phone_of(user: User) -> str | None:
     """The agent's phone: their `dial` setting, else their browser (Twilio Client identity)."""
     if user.dial:
         return user.dial
-    return f"client:{user.username}" if CLIENT_IDENTITY.match(user.username) else None
+    return f"client:{client_identity(user)}"
 
 
 def distribute(session: Session, config: QueueConfig,

@@ -22,5 +22,5 @@ class Carrier(Protocol):
     def hang_up(self, call_id: str, ringing: bool) -> None:
         """End a leg (cancel it while it still rings)."""
 
-    def record(self, call_id: str) -> None:
-        """Record a leg on two channels; the carrier reports the recording when it ends."""
+    def record(self, call_id: str) -> str:
+        """Record a leg on two channels (the recording's id); reported when it ends."""

@@ -51,6 +51,7 @@ class Answered:
     language: str = "ja"          # the agent's, for what they hear
     dial: str | None = None       # a call-back: the customer's number to dial
     caller_id: str | None = None  # ... shown to them as ours
+    recording_sid: str | None = None   # the conversation's recording, when it is recorded
 
 
 class AcdService:
@@ -196,7 +197,7 @@ class AcdService:
             return result
         if result.call_sid and self.carrier.bridge(result.call_sid, offer_id):
             if record:
-                self._record(result.call_sid)
+                result = replace(result, recording_sid=self._record(result.call_sid))
             return result
         with self.db.session() as session:  # hung up a moment ago: nobody to talk to
             session.execute(update(Offer).where(Offer.id == offer_id)
@@ -215,12 +216,13 @@ class AcdService:
             callbacks.attempted(session, offer_id, status, self.queues(), self.clock())
         return status == "completed"
 
-    def _record(self, call_sid: str) -> None:
+    def _record(self, call_sid: str) -> str | None:
         """Record the caller's leg on two channels (caller, and the agent they hear)."""
         try:
-            self.carrier.record(call_sid)
+            return self.carrier.record(call_sid)
         except Exception:  # noqa: BLE001 -- the conversation goes ahead unrecorded, and says so
             log.exception("the conversation could not be recorded", extra={"call": call_sid})
+            return None
 
     def room_for(self, offer_id: int, call_sid: str) -> str | None:
         """The room of an answered offer, if it is this caller's."""
@@ -263,8 +265,7 @@ class AcdService:
         entry = session.get(Waiting, offer.waiting_id)
         if entry.status == "connected":    # a call-back not reached is waiting for its retry
             entry.status, entry.ended_at, entry.ended_reason = "ended", now, "served"
-        agent_states.move(session, offer.user_id, ("on_call",),
-                          "wrap_up" if wrap_up else "available", now)
+        agent_states.start_wrap_up(session, offer.user_id, ("on_call",), now, wrap_up)
         return wrap_up
 
     def call_ended(self, call_sid: str, reason: str) -> None:
@@ -282,13 +283,7 @@ class AcdService:
     # ---- the safety net --------------------------------------------------------------------
 
     def _end_wrap_ups(self, session, now: dt.datetime) -> None:
-        rows = session.execute(select(Offer.user_id, Offer.wrap_up_until)
-                               .join(User, User.id == Offer.user_id)
-                               .where(User.presence == "wrap_up", Offer.status == "ended",
-                                      Offer.wrap_up_until <= now)).all()
-        for user_id, _ in rows:
-            if _latest_wrap_up(session, user_id) <= now:
-                agent_states.move(session, user_id, ("wrap_up",), "available", now)
+        agent_states.end_wrap_ups(session, now)
 
     def _give_up_lost(self, session, now: dt.datetime) -> None:
         config = self.queues()
@@ -298,11 +293,6 @@ class AcdService:
                 log.warning("offer never reported by the carrier: missed", extra={
                     "offer": offer.id})
                 self._missed(session, offer, "no-answer", now)
-
-
-def _latest_wrap_up(session, user_id: int) -> dt.datetime:
-    return session.scalar(select(Offer.wrap_up_until).where(Offer.user_id == user_id)
-                          .order_by(Offer.id.desc()).limit(1))
 
 
 def _user_of(session, offer_id: int) -> int:

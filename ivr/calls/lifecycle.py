@@ -75,8 +75,11 @@ def _facts(call: Call | None) -> CallFacts | None:
     if call is None:
         return None
     discarded = frozenset((e.get("mailbox"), e.get("take")) for e in call.events_of("discard_take"))
-    return CallFacts(caller=call.from_number, language=(call.state or {}).get("language"),
-                     queue=call.queue, customer_id=call.customer_id, discarded_takes=discarded)
+    outbound = call.direction == "outbound"
+    return CallFacts(caller=call.to_number if outbound else call.from_number,
+                     language=(call.state or {}).get("language"), queue=call.queue,
+                     customer_id=call.customer_id, discarded_takes=discarded,
+                     direction=call.direction, ticket_id=call.ticket_id)
 
 
 def find(session: Session, call_id: str) -> Call | None:

@@ -35,8 +35,8 @@ class TwilioCarrier:
             raise
         return True
 
-    def record(self, call_id: str) -> None:
-        self.rest.record(call_id, self.urls.recording("call"), channels="dual")
+    def record(self, call_id: str) -> str:
+        return self.rest.record(call_id, self.urls.recording("call"), channels="dual")
 
     def hang_up(self, call_id: str, ringing: bool) -> None:
         try:

@@ -32,9 +32,9 @@ FINAL = ("completed", "busy", "no-answer", "failed", "canceled")
 class Device:
     """An agent's phone: how it reacts to a ring."""
 
-    answer: str = "answer"        # answer | no-answer | busy | reject
+    answer: str = "answer"        # answer | no-answer | busy | reject | manual
     after: float = 1.0            # simulated seconds of ringing before it answers
-    talk: float = 30.0            # a dialed customer's conversation, in simulated seconds
+    talk: float | None = 30.0     # a dialed customer's conversation (None: until it ends)
 
 
 @dataclass
@@ -45,6 +45,11 @@ class Room:
     members: set = field(default_factory=set)
     ended: threading.Event = field(default_factory=threading.Event)
     joined: threading.Condition = field(default_factory=threading.Condition)
+    sid: str = field(default_factory=lambda: "CF" + secrets.token_hex(16))
+    callback: str | None = None           # the first participant's statusCallback
+    events: tuple[str, ...] = ()
+    started: bool = False
+    held: dict = field(default_factory=dict)   # call sid -> HoldUrl while on hold
 
 
 class Leg:
@@ -58,6 +63,9 @@ class Leg:
         self.hangup = False
         self.heard: list[str] = []             # what an agent's leg was told
         self.recordings: list[dict] = []       # started through the REST API
+        self.picked_up: bool | None = None     # a manual (browser) device's decision
+        self.decided = threading.Event()
+        self.digits: list[str] = []            # keys a browser phone sent
 
     def resource(self, account: str) -> dict:
         return {"sid": self.sid, "account_sid": account, "to": self.to, "from": self.from_,
@@ -79,6 +87,10 @@ class FakeTwilioCloud:
         self.requests: list[tuple[str, str, dict]] = []   # (method, path, form)
         self.errors: list[str] = []
         self.dialed: list[tuple[str, str | None]] = []   # (number, callerId) of <Dial><Number>
+        self.api_keys: dict[str, str] = {}                 # SK... -> secret (REST auth)
+        self.applications: dict[str, str] = {}             # AP... -> its Voice URL
+        self.rings: list[tuple[str, str]] = []             # (client identity, leg) rung manually
+        self.recording_audio: bytes | None = None          # what its recordings sound like
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -98,6 +110,42 @@ class FakeTwilioCloud:
     def device(self, to: str, answer: str = "answer", after: float = 1.0,
                talk: float = 30.0) -> None:
         self.devices[to] = Device(answer, after, talk)
+
+    def application(self, sid: str, voice_url: str) -> None:
+        """A TwiML App: calls placed from browsers with its tokens go to `voice_url`."""
+        self.applications[sid] = voice_url
+
+    def pick_up(self, sid: str, answer: bool = True) -> None:
+        """A manual device (a browser) accepts or rejects the ringing leg `sid`."""
+        leg = self.leg(sid)
+        leg.picked_up = answer
+        leg.decided.set()
+
+    def hang_up_leg(self, sid: str) -> None:
+        """The far end (a browser, a phone) hangs up leg `sid`."""
+        leg = self.leg(sid)
+        leg.hangup = True
+        leg.changed.set()
+
+    def client_call(self, identity: str, application: str, params: dict) -> Leg:
+        """A browser phone calls out through a TwiML App: Twilio asks the app's Voice URL and
+        follows the TwiML (the leg runs on a thread of its own; returns at once)."""
+        leg = Leg("CA" + secrets.token_hex(16), params.get("To", ""), f"client:{identity}",
+                  "inbound")
+        with self._lock:
+            self.legs[leg.sid] = leg
+        form = {"CallSid": leg.sid, "From": leg.from_, "Caller": leg.from_, "To": leg.to,
+                "Direction": "inbound", "CallStatus": "ringing", "ApplicationSid": application,
+                **params}
+        thread = threading.Thread(target=self._client_leg, args=(leg, application, form),
+                                  daemon=True)
+        self._threads.append(thread)
+        thread.start()
+        return leg
+
+    def recording_url(self, sid: str) -> str:
+        """Where this cloud serves a recording's audio (`recording_audio`, as WAV)."""
+        return f"{self.base_url}/2010-04-01/Accounts/{self.account}/Recordings/{sid}"
 
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds * self.scale)
@@ -147,19 +195,32 @@ class FakeTwilioCloud:
         if not path.startswith(prefix + "/"):
             return 404, _error(20404, f"The requested resource {path} was not found", 404)
         rest = path[len(prefix):]
+        if method == "GET" and rest.startswith("/Recordings/"):
+            return self._audio()
         if rest == "/Calls.json" and method == "POST":
             return self._create(form)
         if rest.startswith("/Calls/") and rest.endswith("/Recordings.json") and method == "POST":
             return self._record(rest[len("/Calls/"):-len("/Recordings.json")], form)
+        parts = rest.removesuffix(".json").split("/")
+        if len(parts) == 5 and parts[1] == "Calls" and parts[3] == "Recordings":
+            return self._update_recording(parts[2], parts[4], form)
+        if len(parts) == 5 and parts[1] == "Conferences" and parts[3] == "Participants":
+            return self._update_participant(parts[2], parts[4], form)
         if rest.startswith("/Calls/") and rest.endswith(".json") and method == "POST":
             return self._update(rest[len("/Calls/"):-len(".json")], form)
         return 404, _error(20404, f"The requested resource {path} was not found", 404)
+
+    def _audio(self) -> tuple[int, dict | bytes]:
+        if self.recording_audio is None:
+            return 404, _error(20404, "The requested resource Recording was not found", 404)
+        return 200, self.recording_audio
 
     def _authorized(self, header: str | None) -> bool:
         if not header or not header.startswith("Basic "):
             return False
         user, _, password = base64.b64decode(header[6:]).decode().partition(":")
-        return (user, password) == (self.account, self.token)
+        return (user, password) == (self.account, self.token) or (
+            user in self.api_keys and self.api_keys[user] == password)
 
     def _create(self, form: dict) -> tuple[int, dict]:
         for name, code in (("To", 21201), ("From", 21213), ("Url", 21205)):
@@ -202,6 +263,55 @@ class FakeTwilioCloud:
         leg.recordings.append(recording)
         return 201, {k: v for k, v in recording.items() if k not in ("callback", "started")}
 
+    def _update_recording(self, call_sid: str, sid: str, form: dict) -> tuple[int, dict]:
+        """Pause (the file keeps silence) or resume a leg's recording."""
+        with self._lock:
+            leg = self.legs.get(call_sid)
+        recording = next((r for r in leg.recordings if r["sid"] == sid), None) if leg else None
+        if recording is None:
+            return 404, _error(20404, f"The requested resource Recording {sid} was not found",
+                               404)
+        status = form.get("Status")
+        if status not in ("paused", "in-progress", "stopped"):
+            return 400, _error(21220, f"Invalid Status {status!r}.", 400)
+        now = round((time.monotonic() - recording["started"]) / self.scale)
+        if status == "paused" and recording["status"] == "in-progress":
+            recording.setdefault("pauses", []).append([now, None])
+        elif status == "in-progress" and recording["status"] == "paused":
+            recording["pauses"][-1][1] = now
+        recording["status"] = status
+        return 200, {"sid": sid, "call_sid": call_sid, "status": status}
+
+    def _update_participant(self, conference: str, call_sid: str,
+                            form: dict) -> tuple[int, dict]:
+        """Hold (with HoldUrl's music) or bring back a participant; Twilio tells the room."""
+        with self._lock:
+            room = next((r for r in self.rooms.values() if r.sid == conference), None)
+        if room is None or call_sid not in room.members:
+            return 404, _error(20404, f"The requested resource Participant {call_sid} was not "
+                               "found", 404)
+        if "Hold" in form:
+            on = form["Hold"] == "true"
+            if on:
+                room.held[call_sid] = form.get("HoldUrl")
+            else:
+                room.held.pop(call_sid, None)
+            self._room_event(room, "participant-hold" if on else "participant-unhold",
+                             call_sid, Hold=str(on).lower())
+        return 200, {"call_sid": call_sid, "conference_sid": room.sid,
+                     "hold": call_sid in room.held, "status": "connected"}
+
+    def _room_event(self, room: Room, event: str, call_sid: str | None = None,
+                    **extra: str) -> None:
+        short = event.split("-", 1)[1]   # conference-start -> start, participant-join -> join
+        if not room.callback or short not in room.events:
+            return
+        params = {"ConferenceSid": room.sid, "FriendlyName": room.name,
+                  "StatusCallbackEvent": event, **extra}
+        if call_sid:
+            params["CallSid"] = call_sid
+        self.webhooks.post(room.callback, params)
+
     def recordings_done(self, leg: Leg, url_for) -> list[dict]:
         """The leg ended: Twilio reports each of its REST recordings (`url_for(sid)`: where
         the audio is served)."""
@@ -214,6 +324,7 @@ class FakeTwilioCloud:
                       "RecordingChannels": str(recording["channels"]),
                       "RecordingSource": "StartCallRecordingAPI", "From": leg.from_,
                       "To": leg.to}
+            recording["reported_pauses"] = recording.get("pauses", [])
             reports.append(params)
             if recording["callback"]:
                 self.webhooks.post(recording["callback"], params)
@@ -235,22 +346,53 @@ class FakeTwilioCloud:
         leg.status = "ringing"
         if device is None or device.answer == "reject":
             return self._end(leg, callback, base, "failed" if device is None else "busy")
-        ring = timeout if device.answer == "no-answer" else min(device.after, timeout)
-        if device.answer == "busy":
-            ring = 0.5
-        if leg.changed.wait(ring * self.scale) and leg.hangup:
-            return self._end(leg, callback, base, "canceled")
-        if device.answer != "answer" or device.after > timeout:
-            return self._end(leg, callback, base, "busy" if device.answer == "busy"
-                             else "no-answer")
+        if device.answer == "manual":
+            picked = self._manual(leg, timeout)
+            if picked != "answer":
+                return self._end(leg, callback, base, picked)
+        else:
+            ring = timeout if device.answer == "no-answer" else min(device.after, timeout)
+            if device.answer == "busy":
+                ring = 0.5
+            if leg.changed.wait(ring * self.scale) and leg.hangup:
+                return self._end(leg, callback, base, "canceled")
+            if device.answer != "answer" or device.after > timeout:
+                return self._end(leg, callback, base, "busy" if device.answer == "busy"
+                                 else "no-answer")
         leg.status, started = "in-progress", time.monotonic()
         if "answered" in form.get("StatusCallbackEvent", "answered") and callback:
             self.webhooks.post(callback, {**base, "CallStatus": "in-progress"})
         status, body = self.webhooks.post(form["Url"], {**base, "CallStatus": "in-progress"})
         if status == 200:
             self._follow(leg, ET.fromstring(body))
+        leg.status = "completed"
+        self.recordings_done(leg, self.recording_url)
         duration = round((time.monotonic() - started) / self.scale)
         self._end(leg, callback, base, "completed", duration)
+
+    def _manual(self, leg: Leg, timeout: float) -> str:
+        """A browser rings: it answers, rejects (busy), or the ring times out or is canceled."""
+        self.rings.append((leg.to.removeprefix("client:"), leg.sid))
+        deadline = time.monotonic() + timeout * self.scale
+        while not leg.decided.is_set() and not leg.hangup and time.monotonic() < deadline:
+            leg.decided.wait(0.01)
+        if leg.hangup:
+            return "canceled"
+        if not leg.decided.is_set():
+            return "no-answer"
+        return "answer" if leg.picked_up else "busy"
+
+    def _client_leg(self, leg: Leg, application: str, form: dict) -> None:
+        try:
+            url = self.applications[application]
+            leg.status, started = "in-progress", time.monotonic()
+            status, body = self.webhooks.post(url, form)
+            if status == 200:
+                self._follow(leg, ET.fromstring(body))
+            leg.status = "completed"
+            leg.duration = round((time.monotonic() - started) / self.scale)
+        except Exception as exc:  # noqa: BLE001 -- a test asserts on errors
+            self.errors.append(f"{leg.sid}: {exc!r}")
 
     def _follow(self, leg: Leg, document: ET.Element, depth: int = 0) -> None:
         """The agent's side of the TwiML: speech, a conference, dialing a number, a hang-up."""
@@ -262,7 +404,10 @@ class FakeTwilioCloud:
             if verb.tag == "Dial":
                 for noun in verb:
                     if noun.tag == "Conference":
-                        self.attend(leg, noun)
+                        device = self.devices.get(leg.to)
+                        customer = device is not None and not leg.to.startswith("client:") \
+                            and leg.direction == "outbound-api"
+                        self.attend(leg, noun, device.talk if customer else None)
                     elif noun.tag == "Number":
                         after = self._dial_number(leg, verb, noun.text or "")
                         if after is not None:
@@ -290,11 +435,20 @@ class FakeTwilioCloud:
 
     def attend(self, leg: Leg, noun: ET.Element, talk: float | None = None) -> float:
         """Be in a conference until it ends (or, with `talk`, leave after that many simulated
-        seconds of company); the seconds spent in it."""
+        seconds of company); the seconds spent in it. The room reports to the statusCallback
+        its first participant gave."""
         room, started = self.room(noun.text or ""), time.monotonic()
         with room.joined:
+            if room.callback is None and noun.get("statusCallback"):
+                room.callback = noun.get("statusCallback")
+                room.events = tuple((noun.get("statusCallbackEvent") or "").split())
             room.members.add(leg.sid)
             room.joined.notify_all()
+            starts = not room.started and noun.get("startConferenceOnEnter", "true") == "true"
+            room.started = room.started or starts
+        if starts:
+            self._room_event(room, "conference-start")
+        self._room_event(room, "participant-join", leg.sid)
         if talk is not None:
             with room.joined:
                 room.joined.wait_for(lambda: len(room.members) > 1 or room.ended.is_set(),
@@ -305,8 +459,14 @@ class FakeTwilioCloud:
                 pass
         with room.joined:
             room.members.discard(leg.sid)
-            if noun.get("endConferenceOnExit") == "true":
+            room.held.pop(leg.sid, None)
+            ends = noun.get("endConferenceOnExit") == "true" or not room.members
+            last = ends and not room.ended.is_set()
+            if ends:
                 room.ended.set()
+        self._room_event(room, "participant-leave", leg.sid)
+        if last:
+            self._room_event(room, "conference-end")
         return (time.monotonic() - started) / self.scale
 
     def _end(self, leg: Leg, callback: str | None, base: dict, status: str,
@@ -331,9 +491,10 @@ def _handler(cloud: FakeTwilioCloud):
                 form[name] = f"{form[name]} {value}" if name in form else value  # events repeat
             status, body = cloud.handle(self.command, urlsplit(self.path).path,
                                         self.headers.get("Authorization"), form)
-            data = json.dumps(body).encode()
+            audio = isinstance(body, bytes)
+            data = body if audio else json.dumps(body).encode()
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", "audio/x-wav" if audio else "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)

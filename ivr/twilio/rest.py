@@ -1,5 +1,6 @@
 """Twilio's REST API, as far as the contact center uses it: place, redirect and end calls,
-and record a call leg (a queued caller leaves the queue by being redirected).
+record a call leg (and pause it), hold conference participants (a queued caller leaves the
+queue by being redirected).
 
 Every request goes to TWILIO_API_BASE_URL (default https://api.twilio.com) with Twilio's paths
 (`/2010-04-01/Accounts/{AccountSid}/...`) and Basic auth (the account, or the API key when
@@ -64,6 +65,18 @@ class TwilioRest:
             ("RecordingChannels", channels), ("RecordingStatusCallback", status_callback),
             ("RecordingStatusCallbackEvent", "completed"),
             ("RecordingStatusCallbackMethod", "POST")])["sid"]
+
+    def update_participant(self, conference_sid: str, call_sid: str, **values: str) -> None:
+        """Change a conference participant (Hold, HoldUrl, Muted, Coaching...)."""
+        self._post(f"/Conferences/{conference_sid}/Participants/{call_sid}.json",
+                   list(values.items()))
+
+    def update_recording(self, call_sid: str, recording_sid: str, status: str) -> None:
+        """Pause (silence in the file) or resume a leg's recording."""
+        data = [("Status", status)]
+        if status == "paused":
+            data.append(("PauseBehavior", "silence"))
+        self._post(f"/Calls/{call_sid}/Recordings/{recording_sid}.json", data)
 
     def _post(self, path: str, data: list[tuple[str, str]]) -> dict:
         url = self.base + path

@@ -51,6 +51,14 @@ class Urls:
         """The distributor's webhooks for one offer: answer, agent (status), bridge."""
         return self._url(f"/twilio/acd/{kind}", offer=offer_id)
 
+    def outbound(self, kind: str, call_id: int) -> str:
+        """A desk call's webhooks: the customer's leg answered (answer) or reported (status)."""
+        return self._url(f"/twilio/outbound/{kind}", call=call_id)
+
+    def conference(self, room: str) -> str:
+        """The room's status callback: started, joined, left, ended."""
+        return self._url("/twilio/conference", room=room)
+
     def fallback_done(self) -> str:
         return self._url("/twilio/fallback/done")
 
@@ -223,9 +231,23 @@ def apology(speech: Speak, voicemail: RecordMessage | None, urls: Urls) -> str:
     return str(response)
 
 
-def agent_room(room: str) -> str:
-    """The agent's leg, once answered, meets the caller in the offer's room; hanging up ends it."""
+def agent_room(room: str, urls: Urls | None = None) -> str:
+    """The agent's leg, once answered, meets the caller in the room; hanging up ends it. The
+    room reports its events (its id is what hold and monitoring need)."""
     response = VoiceResponse()
+    dial = response.dial()
+    events = {"status_callback": urls.conference(room), "status_callback_method": "POST",
+              "status_callback_event": "start end join leave"} if urls else {}
+    dial.conference(room, beep=False, start_conference_on_enter=True,
+                    end_conference_on_exit=True, **events)
+    return str(response)
+
+
+def customer_room(notice: Speak | None, room: str) -> str:
+    """A dialed customer: the recording notice first when there is one, then the agent."""
+    response = VoiceResponse()
+    if notice is not None:
+        _say(response, notice)
     dial = response.dial()
     dial.conference(room, beep=False, start_conference_on_enter=True,
                     end_conference_on_exit=True)

@@ -8,10 +8,10 @@ from flask import Flask
 from core.runtime import Runtime
 from ivr.calls.service import CallService
 from ivr.flowstore import FlowRegistry
-from ivr.plugin import acd
+from ivr.plugin import acd, voice
 from ivr.revisions import DbRevisionArchive
 from ivr.twilio.twiml import TwimlRenderer
-from ivr.web import agents, twilio, twilio_acd  # noqa: F401 -- twilio_acd adds routes to twilio.bp
+from ivr.web import agents, twilio, twilio_acd, twilio_voice  # noqa: F401 -- add to twilio.bp
 
 
 def install(app: Flask, runtime: Runtime) -> None:
@@ -24,6 +24,7 @@ def install(app: Flask, runtime: Runtime) -> None:
     runtime.readiness_probes["flows"] = registry.status
     app.extensions["flows"] = registry
     app.extensions["acd"] = distributor = acd(runtime)
+    app.extensions["voice"] = voice(runtime)
     app.extensions["calls"] = CallService(settings, registry,
                                           TwimlRenderer(settings.public_base_url),
                                           lambda: runtime.clock(), distributor.queues)

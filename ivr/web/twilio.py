@@ -45,7 +45,8 @@ def require_signature():
         log.warning("twilio signature rejected", extra={"path": request.path,
                                                         "signed": bool(signature)})
         abort(403)
-    if not params.get("CallSid"):
+    if not params.get("CallSid") and not (request.path == "/twilio/conference"
+                                          and params.get("ConferenceSid")):
         abort(400, "CallSid is required")
     _fresh_flows()
 

@@ -12,6 +12,7 @@ from ivr.calls.service import Reply
 from ivr.flows.actions import Speak
 from ivr.flows.phrases import phrase
 from ivr.twilio import twiml
+from ivr.voice.service import VoiceService
 from ivr.web.twilio import bp, calls, twiml_route
 
 FINAL = {"completed", "busy", "no-answer", "failed", "canceled"}
@@ -20,6 +21,10 @@ LANGUAGES = {"ja": "ja-JP", "en": "en-US"}
 
 def acd() -> AcdService:
     return current_app.extensions["acd"]
+
+
+def voice() -> VoiceService:
+    return current_app.extensions["voice"]
 
 
 def _offer() -> int:
@@ -49,7 +54,9 @@ def agent_answer(db, params):
         action = rt_urls().acd("callback", answered.offer_id) + f"&lang={answered.language}"
         return Reply(twiml.agent_dials(_said(answered.language, "agent_callback"), answered.dial,
                                        answered.caller_id, action), events)
-    return Reply(twiml.agent_room(answered.room), events)
+    voice().inbound(answered.username, answered.room, params["CallSid"],
+                    answered.call_sid or "", answered.queue, answered.recording_sid)
+    return Reply(twiml.agent_room(answered.room, rt_urls()), events)
 
 
 @bp.post("/acd/agent")

@@ -1,0 +1,226 @@
+"""Desk calls at work in each process: place the customer's leg, record it, hold it, end it.
+
+Webhooks never wait on the carrier's REST API: what must be asked of it after a webhook's
+commit runs on this process's small pool of threads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from core import agent_states
+from core.accounts import User
+from core.db import Database
+from core.events import emit
+from ivr.acd.config import QueueConfig
+from ivr.errors import IvrError
+from ivr.flows.model import Text
+from ivr.flows.phrases import phrase
+from ivr.identity import agent_for, client_identity
+from ivr.voice import legs, outbound
+from ivr.voice.control import Controls
+from ivr.voice.events import AgentCallChanged, changed
+from ivr.voice.models import AgentCall
+from ivr.voice.outbound import CallRefused, Plan
+from ivr.voice.ports import VoiceCarrier, VoiceToken
+
+log = logging.getLogger("ivr.voice")
+RING_SECONDS = 30           # how long the customer's phone rings
+WORKERS = 4
+
+
+@dataclass(frozen=True)
+class Placed:
+    """The agent's browser leg joins `room`; the customer is being dialed."""
+
+    call_id: int
+    room: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The customer picked up: what they hear first (None: nothing), then the room."""
+
+    room: str
+    notice: Text | None
+    language: str
+
+
+class VoiceService(Controls):
+    """One per process; every decision is in the database, so processes may share calls."""
+
+    def __init__(self, db: Database, queues: Callable[[], QueueConfig], carrier: VoiceCarrier,
+                 clock: Callable[[], dt.datetime], publish: Callable[[object], None], *,
+                 region: str = "JP", window_days: int = 7, hold_music: str | None = None,
+                 kick_at: Callable[[float], None] = lambda _s: None):
+        self.db, self.queues, self.carrier, self.clock = db, queues, carrier, clock
+        self.publish, self.region, self.window_days = publish, region, window_days
+        self.hold_music, self.kick_at = hold_music, kick_at
+        self._pool: ThreadPoolExecutor | None = None
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+    def token(self, user: User) -> VoiceToken:
+        """The browser phone's access token for this agent (SoftphoneOff when it cannot be)."""
+        return self.carrier.token(client_identity(user), self.clock())
+
+    # ---- placing a call ----------------------------------------------------------------------
+
+    def prepare(self, user_id: int, to: str, *, ticket_id: int | None = None,
+                queue: str | None = None) -> Plan:
+        """Check a call the desk is about to place (raises CallRefused with the reason)."""
+        with self.db.session() as session:
+            user = session.get(User, user_id)
+            return outbound.plan(session, user, to, self.queues(), self.region,
+                                 ticket_id=ticket_id, queue=queue)
+
+    def placed(self, identity: str, to: str, agent_leg: str, *, ticket_id: int | None = None,
+               queue: str | None = None) -> Placed:
+        """The agent's browser called out (/twilio/client): file the call, then dial."""
+        username = None
+        try:
+            with self.db.session() as session:
+                user = agent_for(session, identity)
+                if user is None:
+                    raise CallRefused("not_agent", f"Client {identity!r} is no active agent.")
+                username = user.username
+                plan = outbound.plan(session, user, to, self.queues(), self.region,
+                                     ticket_id=ticket_id, queue=queue)
+                call = outbound.start(session, plan, agent_leg, self.clock())
+                legs.file_on_timeline(session, call, plan, user, self.region, self.window_days)
+                emit(session, changed(call, username))
+                placed = Placed(call.id, call.room)
+        except CallRefused as exc:
+            if username is not None:
+                self.publish(AgentCallChanged(username, None, "refused", reason=exc.reason))
+            raise
+        self._later(self._dial, placed.call_id, username)
+        return placed
+
+    def _dial(self, call_id: int, username: str) -> None:
+        with self.db.session() as session:
+            call = session.get(AgentCall, call_id)
+            number, caller_id, status = call.number, call.caller_id, call.status
+        if status != "dialing":
+            return                    # the agent hung up before we got here
+        try:
+            leg = self.carrier.dial(call_id, number, caller_id, RING_SECONDS)
+        except IvrError as exc:
+            log.error("could not dial the customer", extra={"agent_call": call_id,
+                                                            "error": str(exc)})
+            self._failed(call_id, username)
+            return
+        with self.db.session() as session:
+            legs.customer_dialed(session, call_id, leg, username, self.clock())
+
+    def _failed(self, call_id: int, username: str) -> None:
+        with self.db.session() as session:
+            call = session.get(AgentCall, call_id)
+            legs.end(session, call, "failed", self.clock())
+            agent_leg = call.agent_call_sid
+            agent_states.move(session, call.user_id, ("on_call",), "available", self.clock())
+            emit(session, changed(call, username, "failed"))
+        self._hang_up(agent_leg)
+
+    def inbound(self, username: str, room: str, agent_leg: str, customer_leg: str,
+                queue: str | None, recording_sid: str | None = None) -> None:
+        """An agent answered a queued caller (the ACD's offer): the desk may hold them now."""
+        with self.db.session() as session:
+            user_id = session.scalar(select(User.id).where(User.username == username))
+            call = legs.inbound_connected(session, user_id, room, agent_leg, customer_leg,
+                                          queue, recording_sid, self.clock())
+            emit(session, changed(call, username))
+
+    # ---- the legs report ---------------------------------------------------------------------
+
+    def answered(self, call_id: int, leg: str) -> Answer | None:
+        """The customer picked up: the notice when recorded, then the room (None: not ours)."""
+        with self.db.session() as session:
+            call = legs.customer_answered(session, call_id, leg, self.clock())
+            if call is None:
+                return None
+            emit(session, changed(call, self._username(session, call)))
+            rules = self.queues().queue(call.queue) if call.queue else None
+            notice = None
+            if call.record:
+                notice = (rules.recording_notice if rules else None) or phrase("recording_notice")
+            answer = Answer(call.room, notice, call.language)
+        if notice is not None:
+            self._later(self._record, call_id, leg)
+        return answer
+
+    def _record(self, call_id: int, leg: str) -> None:
+        try:
+            sid = self.carrier.record(leg)
+        except IvrError as exc:
+            log.error("could not record a desk call", extra={"agent_call": call_id,
+                                                             "error": str(exc)})
+            return
+        with self.db.session() as session:
+            session.get(AgentCall, call_id).recording_sid = sid
+
+    def customer_ended(self, call_id: int, leg: str, status: str, duration: int) -> None:
+        """The customer's leg reported; at its end the agent's leg goes too."""
+        with self.db.session() as session:
+            call = legs.customer_status(session, call_id, leg, status, duration, self.clock())
+            agent_leg = self._over(session, call)
+        self._hang_up(agent_leg)
+
+    def conference(self, room: str, event: str, conference_sid: str, leg: str) -> None:
+        """The room started (its id noted) or lost the agent: the call is over."""
+        with self.db.session() as session:
+            call = legs.conference_event(session, room, event, conference_sid, leg,
+                                         self.clock())
+            ringing = call.customer_call_sid if call is not None and \
+                call.connected_at is None else None
+            self._over(session, call)
+        if ringing:
+            self._hang_up(ringing, ringing=True)
+
+    def _over(self, session, call: AgentCall | None) -> str | None:
+        """An ended call: its agent to wrap-up (outbound; the ACD does inbound), announced."""
+        if call is None:
+            return None
+        if call.direction == "outbound":
+            seconds = self.queues().queue(call.queue).wrap_up if call.queue else 0
+            agent_states.start_wrap_up(session, call.user_id, ("on_call",), self.clock(),
+                                       seconds)
+            if seconds:
+                self.kick_at(seconds)
+        emit(session, changed(call, self._username(session, call)))
+        return call.agent_call_sid
+
+    # ---- helpers ------------------------------------------------------------------------
+
+    def _username(self, session, call: AgentCall) -> str:
+        return session.scalar(select(User.username).where(User.id == call.user_id))
+
+    def _hang_up(self, leg: str | None, ringing: bool = False) -> None:
+        if leg:
+            self._later(self._quiet_hang_up, leg, ringing)
+
+    def _quiet_hang_up(self, leg: str, ringing: bool) -> None:
+        try:
+            self.carrier.hang_up(leg, ringing=ringing)
+        except IvrError:
+            log.exception("could not hang up a desk call's leg")
+
+    def _later(self, work: Callable, *args) -> None:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="voice")
+        self._pool.submit(self._logged, work, *args)
+
+    @staticmethod
+    def _logged(work: Callable, *args) -> None:
+        try:
+            work(*args)
+        except Exception:  # noqa: BLE001 -- a pool thread has nobody to raise to
+            log.exception("desk call work failed")
