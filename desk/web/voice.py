@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, current_app, jsonify, request
+from sqlalchemy import select
 
 from core.accounts import User
 from core.web import runtime
@@ -100,6 +101,40 @@ def wrap_up():
                                                  request.form.get("note") or ""))
 
 
+@bp.post("/desk/voice/transfer")
+@login_required
+def transfer():
+    """Ring an agent or a number into the call: cold, warm (consult first) or as a third party."""
+    form = request.form
+    return _control(lambda svc, uid: svc.transfer(uid, form.get("kind", ""),
+                                                  form.get("target", ""), form.get("mode", "")))
+
+
+@bp.post("/desk/voice/transfer/complete")
+@login_required
+def complete_transfer():
+    return _control(lambda svc, uid: svc.complete_transfer(uid))
+
+
+@bp.post("/desk/voice/transfer/cancel")
+@login_required
+def cancel_transfer():
+    return _control(lambda svc, uid: svc.cancel_transfer(uid))
+
+
+@bp.get("/desk/voice/agents")
+@login_required
+def agents():
+    """Who a call can go to: the other active agents, available ones first."""
+    me = current_user().id
+    with runtime().db.session() as session:
+        rows = session.scalars(select(User).where(User.active.is_(True), User.id != me)
+                               .order_by(User.display_name)).all()
+        found = [{"username": u.username, "name": u.display_name, "state": u.presence,
+                  "available": u.presence == "available"} for u in rows]
+    return jsonify(agents=sorted(found, key=lambda a: not a["available"]))
+
+
 def _control(action):
     user: User = current_user()
     try:
@@ -134,7 +169,14 @@ def _call(row) -> dict | None:
             "ticket": row.ticket_id, "on_hold": row.on_hold, "recorded": bool(row.recording_sid),
             "recording_paused": row.recording_paused, "disposition": row.disposition,
             "wrapped": row.wrapped_at is not None,
+            "transfer": _transfer(row.transfer),
             "connected_at": row.connected_at.isoformat() if row.connected_at else None}
+
+
+def _transfer(transfer: dict | None) -> dict | None:
+    if not transfer:
+        return None
+    return {k: transfer.get(k) for k in ("mode", "kind", "target", "status")}
 
 
 def national_phone(e164: str) -> str:

@@ -50,6 +50,7 @@ class Room:
     events: tuple[str, ...] = ()
     started: bool = False
     held: dict = field(default_factory=dict)   # call sid -> HoldUrl while on hold
+    end_on_exit: dict = field(default_factory=dict)   # call sid -> ends the room on leaving
 
 
 class Leg:
@@ -179,6 +180,15 @@ class FakeTwilioCloud:
             thread.join(max(0.0, deadline - time.monotonic()))
 
     def close(self) -> None:
+        """Stop serving, and end every leg and room still up (their threads finish)."""
+        with self._lock:
+            legs, rooms = list(self.legs.values()), list(self.rooms.values())
+        for leg in legs:
+            leg.hangup = True
+            leg.decided.set()
+            leg.changed.set()
+        for room in rooms:
+            room.ended.set()
         if self._serving.is_alive():   # (never hang a test run on a stuck serve loop)
             stopper = threading.Thread(target=self._server.shutdown, daemon=True)
             stopper.start()
@@ -206,6 +216,9 @@ class FakeTwilioCloud:
             return self._update_recording(parts[2], parts[4], form)
         if len(parts) == 5 and parts[1] == "Conferences" and parts[3] == "Participants":
             return self._update_participant(parts[2], parts[4], form)
+        if len(parts) == 4 and parts[1] == "Conferences" and parts[3] == "Participants" \
+                and method == "POST":
+            return self._add_participant(parts[2], form)
         if rest.startswith("/Calls/") and rest.endswith(".json") and method == "POST":
             return self._update(rest[len("/Calls/"):-len(".json")], form)
         return 404, _error(20404, f"The requested resource {path} was not found", 404)
@@ -290,6 +303,8 @@ class FakeTwilioCloud:
         if room is None or call_sid not in room.members:
             return 404, _error(20404, f"The requested resource Participant {call_sid} was not "
                                "found", 404)
+        if "EndConferenceOnExit" in form:
+            room.end_on_exit[call_sid] = form["EndConferenceOnExit"] == "true"
         if "Hold" in form:
             on = form["Hold"] == "true"
             if on:
@@ -300,6 +315,30 @@ class FakeTwilioCloud:
                              call_sid, Hold=str(on).lower())
         return 200, {"call_sid": call_sid, "conference_sid": room.sid,
                      "hold": call_sid in room.held, "status": "connected"}
+
+    def _add_participant(self, conference: str, form: dict) -> tuple[int, dict]:
+        """Ring `To` into a room (by its sid or name); on answer it joins, with no TwiML."""
+        with self._lock:
+            room = next((r for r in self.rooms.values() if conference in (r.sid, r.name)), None)
+        if room is None or room.ended.is_set():
+            return 404, _error(20404, f"The requested resource Conference {conference} was "
+                               "not found", 404)
+        for name, code in (("To", 21201), ("From", 21213)):
+            if not form.get(name):
+                return 400, _error(code, f"Required parameter {name} missing.", 400)
+        leg = Leg("CA" + secrets.token_hex(16), form["To"], form["From"], "outbound-api")
+        with self._lock:
+            self.legs[leg.sid] = leg
+        noun = ET.Element("Conference", {
+            "endConferenceOnExit": form.get("EndConferenceOnExit", "false"),
+            "startConferenceOnEnter": form.get("StartConferenceOnEnter", "true")})
+        noun.text = room.name
+        thread = threading.Thread(target=self._ring, args=(leg, {**form, "_room": noun}),
+                                  daemon=True)
+        self._threads.append(thread)
+        thread.start()
+        return 201, {"call_sid": leg.sid, "conference_sid": room.sid, "label": form.get("Label"),
+                     "status": "queued", "hold": False, "muted": False}
 
     def _room_event(self, room: Room, event: str, call_sid: str | None = None,
                     **extra: str) -> None:
@@ -362,9 +401,14 @@ class FakeTwilioCloud:
         leg.status, started = "in-progress", time.monotonic()
         if "answered" in form.get("StatusCallbackEvent", "answered") and callback:
             self.webhooks.post(callback, {**base, "CallStatus": "in-progress"})
-        status, body = self.webhooks.post(form["Url"], {**base, "CallStatus": "in-progress"})
-        if status == 200:
-            self._follow(leg, ET.fromstring(body))
+        if "_room" in form:          # a participant added to a conference joins it at once
+            device = self.devices.get(leg.to)
+            talk = device.talk if not leg.to.startswith("client:") else None
+            self.attend(leg, form["_room"], talk)
+        else:
+            status, body = self.webhooks.post(form["Url"], {**base, "CallStatus": "in-progress"})
+            if status == 200:
+                self._follow(leg, ET.fromstring(body))
         leg.status = "completed"
         self.recordings_done(leg, self.recording_url)
         duration = round((time.monotonic() - started) / self.scale)
@@ -443,6 +487,7 @@ class FakeTwilioCloud:
                 room.callback = noun.get("statusCallback")
                 room.events = tuple((noun.get("statusCallbackEvent") or "").split())
             room.members.add(leg.sid)
+            room.end_on_exit[leg.sid] = noun.get("endConferenceOnExit") == "true"
             room.joined.notify_all()
             starts = not room.started and noun.get("startConferenceOnEnter", "true") == "true"
             room.started = room.started or starts
@@ -460,7 +505,7 @@ class FakeTwilioCloud:
         with room.joined:
             room.members.discard(leg.sid)
             room.held.pop(leg.sid, None)
-            ends = noun.get("endConferenceOnExit") == "true" or not room.members
+            ends = room.end_on_exit.pop(leg.sid, False) or not room.members
             last = ends and not room.ended.is_set()
             if ends:
                 room.ended.set()

@@ -34,6 +34,17 @@ class TwilioVoiceCarrier:
             values |= {"HoldUrl": music, "HoldMethod": "GET"}
         self.rest.update_participant(conference_sid, call_sid, **values)
 
+    def add_party(self, conference_sid: str, to: str, from_: str, call_id: int,
+                  timeout: int, end_on_exit: bool = False) -> str:
+        return self.rest.add_participant(conference_sid, to, from_,
+                                         status_callback=self.urls.transfer(call_id),
+                                         timeout=timeout, label="transfer",
+                                         end_conference_on_exit=end_on_exit)
+
+    def end_on_exit(self, conference_sid: str, call_sid: str, on: bool) -> None:
+        self.rest.update_participant(conference_sid, call_sid,
+                                     EndConferenceOnExit="true" if on else "false")
+
     def pause_recording(self, call_sid: str, recording_sid: str, paused: bool) -> None:
         self.rest.update_recording(call_sid, recording_sid, "paused" if paused else "in-progress")
 

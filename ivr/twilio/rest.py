@@ -66,6 +66,19 @@ class TwilioRest:
             ("RecordingStatusCallbackEvent", "completed"),
             ("RecordingStatusCallbackMethod", "POST")])["sid"]
 
+    def add_participant(self, conference_sid: str, to: str, from_: str, *,
+                        status_callback: str, timeout: int = 20, label: str | None = None,
+                        end_conference_on_exit: bool = False) -> str:
+        """Ring `to` into a conference (it joins as it answers); the new leg's call sid."""
+        data = [("To", to), ("From", from_), ("StatusCallback", status_callback),
+                ("StatusCallbackMethod", "POST"), ("Timeout", str(timeout)),
+                ("StartConferenceOnEnter", "true"), ("Beep", "false"),
+                ("EndConferenceOnExit", "true" if end_conference_on_exit else "false"),
+                *(("StatusCallbackEvent", e) for e in ("answered", "completed"))]
+        if label:
+            data.append(("Label", label))
+        return self._post(f"/Conferences/{conference_sid}/Participants.json", data)["call_sid"]
+
     def update_participant(self, conference_sid: str, call_sid: str, **values: str) -> None:
         """Change a conference participant (Hold, HoldUrl, Muted, Coaching...)."""
         self._post(f"/Conferences/{conference_sid}/Participants/{call_sid}.json",

@@ -55,6 +55,10 @@ class Urls:
         """A desk call's webhooks: the customer's leg answered (answer) or reported (status)."""
         return self._url(f"/twilio/outbound/{kind}", call=call_id)
 
+    def transfer(self, call_id: int) -> str:
+        """Status of a party added to a desk call's room (a transfer, a consult, a third party)."""
+        return self._url("/twilio/transfer/status", call=call_id)
+
     def conference(self, room: str) -> str:
         """The room's status callback: started, joined, left, ended."""
         return self._url("/twilio/conference", room=room)

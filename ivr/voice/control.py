@@ -109,6 +109,7 @@ class Controls:
                                                   "offset": offset}]
             for name, value in state.items():
                 setattr(call, name, value)
+            session.flush()
             username = session.scalar(select(User.username).where(User.id == user_id))
             emit(session, changed(call, username))
             session.flush()

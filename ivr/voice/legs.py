@@ -49,7 +49,8 @@ def inbound_connected(session: Session, user_id: int, room: str, agent_leg: str,
                       customer_leg: str, queue: str | None, recording_sid: str | None,
                       now: dt.datetime) -> AgentCall:
     """An agent answered a queued caller: the desk controls this call from now (once per room)."""
-    call = session.scalar(select(AgentCall).where(AgentCall.room == room))
+    call = session.scalar(select(AgentCall).where(AgentCall.room == room,
+                                                  AgentCall.agent_call_sid == agent_leg))
     if call is not None:
         return call
     row = _call_row(session, customer_leg)
@@ -99,17 +100,17 @@ def customer_status(session: Session, call_id: int, leg: str, status: str, durat
 
 
 def conference_event(session: Session, room: str, event: str, conference_sid: str,
-                     leg: str, now: dt.datetime) -> AgentCall | None:
-    """The room started (its id is what hold needs), or the agent left it: the call is over."""
-    call = session.scalar(select(AgentCall).where(AgentCall.room == room))
-    if call is None:
-        return None
-    if conference_sid and call.conference_sid is None:
-        call.conference_sid = conference_sid
-    agent_left = event == "participant-leave" and leg == call.agent_call_sid
-    if (agent_left or event == "conference-end") and call.status != "ended":
-        return end(session, call, "completed" if call.connected_at else "canceled", now)
-    return None
+                     leg: str, now: dt.datetime) -> list[AgentCall]:
+    """The room started (its id is what hold needs), an agent left it, or it ended: the calls
+    of the agents who are gone are over."""
+    calls = session.scalars(select(AgentCall).where(AgentCall.room == room,
+                                                    AgentCall.status != "ended")).all()
+    for call in calls:
+        if conference_sid and call.conference_sid is None:
+            call.conference_sid = conference_sid
+    gone = [c for c in calls if event == "conference-end"
+            or (event == "participant-leave" and leg == c.agent_call_sid)]
+    return [end(session, c, "completed" if c.connected_at else "canceled", now) for c in gone]
 
 
 def end(session: Session, call: AgentCall, reason: str, now: dt.datetime,

@@ -1,5 +1,6 @@
-"""One agent's phone conversation with a customer, inbound (the ACD's offer) or outbound
-(placed from the desk): the conference both legs meet in, and what the agent did with it."""
+"""One agent's part in a phone conversation with a customer, inbound (the ACD's offer) or
+outbound (placed from the desk): the conference the legs meet in, and what the agent did.
+A transferred conversation keeps its room; the agent it goes to gets a row of their own."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ class AgentCall(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     direction: Mapped[str] = mapped_column(String(16))            # inbound | outbound
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    room: Mapped[str] = mapped_column(String(64), unique=True)    # the conference's name
+    room: Mapped[str] = mapped_column(String(64), index=True)     # the conference's name
     conference_sid: Mapped[str | None] = mapped_column(String(64))
     agent_call_sid: Mapped[str | None] = mapped_column(String(64), index=True)
     customer_call_sid: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -47,6 +48,9 @@ class AgentCall(Base):
     disposition: Mapped[str | None] = mapped_column(String(40))
     wrap_note: Mapped[str | None] = mapped_column(Text)
     wrapped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    transferred_from: Mapped[int | None] = mapped_column(ForeignKey("agent_calls.id"))
+    # A transfer or added party in progress: {"mode", "kind", "target", "leg", "status"}
+    transfer: Mapped[dict | None] = mapped_column(JSONType)
     # What the agent did, in order: {"at", "kind": hold|resume|pause|unpause, "offset": s}
     events: Mapped[list] = mapped_column(JSONType, default=list)
 

@@ -42,6 +42,13 @@ class VoiceCarrier(Protocol):
     def hold(self, conference_sid: str, call_sid: str, on: bool, music: str | None) -> None:
         """Put a conference participant on hold (they hear `music`) or back."""
 
+    def add_party(self, conference_sid: str, to: str, from_: str, call_id: int,
+                  timeout: int, end_on_exit: bool = False) -> str:
+        """Ring `to` into the room (a transfer's target, a third party); the new leg's id."""
+
+    def end_on_exit(self, conference_sid: str, call_sid: str, on: bool) -> None:
+        """Whether the room ends when this participant leaves (an agent handing over: no)."""
+
     def pause_recording(self, call_sid: str, recording_sid: str, paused: bool) -> None:
         """Pause a leg's recording (a card number is being read) or resume it."""
 

@@ -29,6 +29,7 @@ from ivr.voice.events import AgentCallChanged, changed
 from ivr.voice.models import AgentCall
 from ivr.voice.outbound import CallRefused, Plan
 from ivr.voice.ports import VoiceCarrier, VoiceToken
+from ivr.voice.transfer import Transfers
 
 log = logging.getLogger("ivr.voice")
 RING_SECONDS = 30           # how long the customer's phone rings
@@ -52,7 +53,7 @@ class Answer:
     language: str
 
 
-class VoiceService(Controls):
+class VoiceService(Controls, Transfers):
     """One per process; every decision is in the database, so processes may share calls."""
 
     def __init__(self, db: Database, queues: Callable[[], QueueConfig], carrier: VoiceCarrier,
@@ -175,15 +176,16 @@ class VoiceService(Controls):
         self._hang_up(agent_leg)
 
     def conference(self, room: str, event: str, conference_sid: str, leg: str) -> None:
-        """The room started (its id noted) or lost the agent: the call is over."""
+        """The room started (its id noted), lost an agent or ended: their calls are over."""
+        ringing = []
         with self.db.session() as session:
-            call = legs.conference_event(session, room, event, conference_sid, leg,
-                                         self.clock())
-            ringing = call.customer_call_sid if call is not None and \
-                call.connected_at is None else None
-            self._over(session, call)
-        if ringing:
-            self._hang_up(ringing, ringing=True)
+            for call in legs.conference_event(session, room, event, conference_sid, leg,
+                                              self.clock()):
+                if call.connected_at is None and call.customer_call_sid:
+                    ringing.append(call.customer_call_sid)
+                self._over(session, call)
+        for customer in ringing:     # the agent gave up before the customer answered
+            self._hang_up(customer, ringing=True)
 
     def _over(self, session, call: AgentCall | None) -> str | None:
         """An ended call: its agent to wrap-up (outbound; the ACD does inbound), announced."""

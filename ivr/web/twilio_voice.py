@@ -77,6 +77,14 @@ def customer_status():
     return Response(status=204)
 
 
+@bp.post("/transfer/status")
+def transfer_status():
+    """A party rung into a desk call's room answered, did not, or left."""
+    voice().transfer_status(_call_id(), request.form["CallSid"],
+                            request.form.get("CallStatus", ""))
+    return Response(status=204)
+
+
 @bp.post("/conference")
 def conference():
     """A room's events: its id when it starts; the desk call ends when the agent leaves."""

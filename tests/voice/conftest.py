@@ -66,10 +66,10 @@ def ticket(db):
     return result.ticket_id
 
 
-def set_state(db, username: str, status: str) -> None:
+def set_state(db, username: str, status: str, reason: str | None = None) -> None:
     with db.session() as session:
         user = session.query(User).filter_by(username=username).one()
-        agent_states.set_by_hand(user, status)
+        agent_states.set_by_hand(user, status, reason)
 
 
 def presence(db, username: str) -> str:

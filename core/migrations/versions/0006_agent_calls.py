@@ -43,18 +43,21 @@ def upgrade() -> None:
     sa.Column('disposition', sa.String(length=40), nullable=True),
     sa.Column('wrap_note', sa.Text(), nullable=True),
     sa.Column('wrapped_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('transferred_from', sa.Integer(), nullable=True),
+    sa.Column('transfer', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=True),
     sa.Column('events', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_agent_calls_customer_id_customers')),
     sa.ForeignKeyConstraint(['interaction_id'], ['interactions.id'], name=op.f('fk_agent_calls_interaction_id_interactions')),
     sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_agent_calls_ticket_id_tickets')),
+    sa.ForeignKeyConstraint(['transferred_from'], ['agent_calls.id'], name=op.f('fk_agent_calls_transferred_from_agent_calls')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_agent_calls_user_id_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_agent_calls')),
-    sa.UniqueConstraint('room', name=op.f('uq_agent_calls_room'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_agent_calls'))
     )
     with op.batch_alter_table('agent_calls', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_agent_calls_agent_call_sid'), ['agent_call_sid'], unique=False)
         batch_op.create_index(batch_op.f('ix_agent_calls_customer_call_sid'), ['customer_call_sid'], unique=False)
         batch_op.create_index(batch_op.f('ix_agent_calls_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_agent_calls_room'), ['room'], unique=False)
         batch_op.create_index(batch_op.f('ix_agent_calls_ticket_id'), ['ticket_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_agent_calls_user_id'), ['user_id'], unique=False)
         batch_op.create_index('ix_agent_calls_user_status', ['user_id', 'status'], unique=False)
@@ -83,6 +86,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_agent_calls_user_status')
         batch_op.drop_index(batch_op.f('ix_agent_calls_user_id'))
         batch_op.drop_index(batch_op.f('ix_agent_calls_ticket_id'))
+        batch_op.drop_index(batch_op.f('ix_agent_calls_room'))
         batch_op.drop_index(batch_op.f('ix_agent_calls_customer_id'))
         batch_op.drop_index(batch_op.f('ix_agent_calls_customer_call_sid'))
         batch_op.drop_index(batch_op.f('ix_agent_calls_agent_call_sid'))
