@@ -3,6 +3,7 @@ for Alembic (`ivr db upgrade`) and the schema checks of the tests."""
 
 import core.accounts  # noqa: F401 -- the platform's own tables (users, agent state changes)
 import core.agent_states  # noqa: F401
+import core.audit  # noqa: F401 -- the audit log
 from core import features
 from core.db import Base
 

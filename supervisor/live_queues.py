@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from core.accounts import User
 from ivr.acd.config import QueueConfig
 from ivr.acd.models import Offer, Waiting
+from ivr.voice.models import AgentCall
 from supervisor.reports_periods import DEFAULT_TIMEZONE
 
 
@@ -38,11 +39,16 @@ def lines(session: Session, now: dt.datetime) -> dict[str, list[dict]]:
 
 
 def agent_states(session: Session, now: dt.datetime) -> list[dict]:
+    """Every agent's state and time in it; `call`: their desk call a supervisor may join."""
     users = session.scalars(select(User).where(User.active.is_(True))
                             .order_by(User.username))
+    live = dict(session.execute(select(AgentCall.user_id, func.max(AgentCall.id))
+                                .where(AgentCall.status == "connected",
+                                       AgentCall.conference_sid.is_not(None))
+                                .group_by(AgentCall.user_id)).all())
     return [{"username": u.username, "name": u.display_name or u.username,
              "status": u.presence, "reason": u.presence_reason,
-             "since": u.presence_changed_at.isoformat(),
+             "since": u.presence_changed_at.isoformat(), "call": live.get(u.id),
              "seconds": int((now - u.presence_changed_at).total_seconds())} for u in users]
 
 

@@ -102,6 +102,8 @@ def _voice_call(event: dict) -> dict:
         text = t("voice.refused." + event["reason"]) if event.get("status") == "refused" \
             and event.get("reason") not in ("bad_number", "no_ticket", "no_caller_id") \
             else t("voice.failed")
+    elif (event.get("reason") or "").startswith("transfer_"):
+        text = t("voice.transfer.failed")
     return {**event, "display": national_format(number, region) if number else None,
             "text": text}
 

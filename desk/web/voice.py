@@ -31,7 +31,8 @@ def voice() -> VoiceService:
 CLIENT_TEXTS = ("ready", "not_taking", "ringing", "dialing", "connected", "on_hold", "ended",
                 "failed", "mute", "unmute", "hold", "resume", "pause", "unpause",
                 "recording_paused", "mic_denied", "mic_missing", "token_failed", "connection",
-                "error", "saved")
+                "error", "saved", "transfer.ringing", "transfer.answered", "transfer.joined",
+                "transfer.failed", "transfer.done", "monitoring")
 
 
 def softphone_texts() -> dict[str, str]:
@@ -120,6 +121,31 @@ def complete_transfer():
 @login_required
 def cancel_transfer():
     return _control(lambda svc, uid: svc.cancel_transfer(uid))
+
+
+@bp.post("/desk/voice/monitor")
+@login_required
+def monitor():
+    """Before a supervisor's browser joins an agent's call: may they, and the params to pass."""
+    call_id, mode = _int("call"), request.form.get("mode", "listen")
+    try:
+        voice().monitor_check(current_user().id, call_id or 0, mode)
+    except ControlRefused as exc:
+        return jsonify(error=t("voice.refused." + exc.reason), reason=exc.reason), 409
+    return jsonify(params={"monitor": str(call_id), "mode": mode})
+
+
+@bp.post("/desk/voice/monitor/mode")
+@login_required
+def monitor_mode():
+    try:
+        mode = voice().monitor_mode(current_user().id, request.form.get("mode", ""))
+    except ControlRefused as exc:
+        return jsonify(error=t("voice.refused." + exc.reason), reason=exc.reason), 409
+    except IvrError:
+        log.exception("the carrier refused a monitoring change")
+        return jsonify(error=t("voice.refused.carrier"), reason="carrier"), 502
+    return jsonify(mode=mode)
 
 
 @bp.get("/desk/voice/agents")

@@ -75,6 +75,16 @@ JA = {
     "voice.transfer.failed": "転送先が応答しませんでした。お客様との通話に戻りました。",
     "voice.transfer.done": "転送しました。",
     "voice.agents.none": "ほかに受付可のエージェントはいません。",
+    "voice.monitor": "モニタリング",
+    "voice.monitor.listen": "モニター",
+    "voice.monitor.whisper": "ささやき",
+    "voice.monitor.barge": "割り込み",
+    "voice.monitoring": "通話をモニタリング中",
+    "voice.refused.not_supervisor": "通話のモニタリングはスーパーバイザーだけが行えます。",
+    "voice.refused.bad_mode": "モニタリングの方法を選んでください。",
+    "voice.refused.not_live": "この通話はもう終わっています。",
+    "voice.refused.own_call": "自分の通話はモニタリングできません。",
+    "voice.refused.not_monitoring": "モニタリング中の通話がありません。",
 }
 EN = {
     "voice.title": "Phone",
@@ -146,6 +156,16 @@ EN = {
     "voice.transfer.failed": "The target did not answer. You are back with the customer.",
     "voice.transfer.done": "Transferred.",
     "voice.agents.none": "No other agent is available.",
+    "voice.monitor": "Monitoring",
+    "voice.monitor.listen": "Listen",
+    "voice.monitor.whisper": "Whisper",
+    "voice.monitor.barge": "Barge in",
+    "voice.monitoring": "Monitoring a call",
+    "voice.refused.not_supervisor": "Only supervisors may monitor calls.",
+    "voice.refused.bad_mode": "Choose how to monitor the call.",
+    "voice.refused.not_live": "That call is over.",
+    "voice.refused.own_call": "You cannot monitor your own call.",
+    "voice.refused.not_monitoring": "You are not monitoring a call.",
 }
 
 add_messages({"ja": JA, "en": EN})

@@ -51,6 +51,8 @@ class Room:
     started: bool = False
     held: dict = field(default_factory=dict)   # call sid -> HoldUrl while on hold
     end_on_exit: dict = field(default_factory=dict)   # call sid -> ends the room on leaving
+    muted: set = field(default_factory=set)           # members nobody hears
+    coaching: dict = field(default_factory=dict)      # coach's call sid -> the coached one
 
 
 class Leg:
@@ -303,6 +305,12 @@ class FakeTwilioCloud:
         if room is None or call_sid not in room.members:
             return 404, _error(20404, f"The requested resource Participant {call_sid} was not "
                                "found", 404)
+        if "Muted" in form:
+            (room.muted.add if form["Muted"] == "true" else room.muted.discard)(call_sid)
+        if form.get("Coaching") == "true":
+            room.coaching[call_sid] = form.get("CallSidToCoach")
+        elif "Coaching" in form:
+            room.coaching.pop(call_sid, None)
         if "EndConferenceOnExit" in form:
             room.end_on_exit[call_sid] = form["EndConferenceOnExit"] == "true"
         if "Hold" in form:
@@ -488,6 +496,10 @@ class FakeTwilioCloud:
                 room.events = tuple((noun.get("statusCallbackEvent") or "").split())
             room.members.add(leg.sid)
             room.end_on_exit[leg.sid] = noun.get("endConferenceOnExit") == "true"
+            if noun.get("muted") == "true":
+                room.muted.add(leg.sid)
+            if noun.get("coach"):
+                room.coaching[leg.sid] = noun.get("coach")
             room.joined.notify_all()
             starts = not room.started and noun.get("startConferenceOnEnter", "true") == "true"
             room.started = room.started or starts
@@ -505,6 +517,8 @@ class FakeTwilioCloud:
         with room.joined:
             room.members.discard(leg.sid)
             room.held.pop(leg.sid, None)
+            room.muted.discard(leg.sid)
+            room.coaching.pop(leg.sid, None)
             ends = room.end_on_exit.pop(leg.sid, False) or not room.members
             last = ends and not room.ended.is_set()
             if ends:

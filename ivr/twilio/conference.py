@@ -45,6 +45,9 @@ class TwilioVoiceCarrier:
         self.rest.update_participant(conference_sid, call_sid,
                                      EndConferenceOnExit="true" if on else "false")
 
+    def monitor(self, conference_sid: str, call_sid: str, **values: str) -> None:
+        self.rest.update_participant(conference_sid, call_sid, **values)
+
     def pause_recording(self, call_sid: str, recording_sid: str, paused: bool) -> None:
         self.rest.update_recording(call_sid, recording_sid, "paused" if paused else "in-progress")
 

@@ -247,6 +247,17 @@ def agent_room(room: str, urls: Urls | None = None) -> str:
     return str(response)
 
 
+def monitor_room(room: str, muted: bool, coach: str | None) -> str:
+    """A supervisor joins an agent's room: muted to listen, coaching the agent to whisper;
+    they neither start nor end it."""
+    response = VoiceResponse()
+    dial = response.dial()
+    dial.conference(room, beep=False, start_conference_on_enter=False,
+                    end_conference_on_exit=False, muted=muted,
+                    **({"coach": coach} if coach else {}))
+    return str(response)
+
+
 def customer_room(notice: Speak | None, room: str) -> str:
     """A dialed customer: the recording notice first when there is one, then the agent."""
     response = VoiceResponse()

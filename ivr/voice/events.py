@@ -22,11 +22,15 @@ class AgentCallChanged(Event):
     on_hold: bool = False
     recording_paused: bool = False
     recorded: bool = False
+    transfer: str | None = None     # a transfer's state: ringing | answered | handed_over
+    transfer_mode: str | None = None
     reason: str | None = None       # ended: how; refused/failed: why (a CallRefused reason)
 
 
 def changed(call, username: str, reason: str | None = None) -> AgentCallChanged:
     """The event for a call row as it stands."""
+    transfer = call.transfer or {}
     return AgentCallChanged(username, call.id, call.status, call.direction, call.number,
                             call.ticket_id, call.on_hold, call.recording_paused,
-                            bool(call.recording_sid), reason or call.ended_reason)
+                            bool(call.recording_sid), transfer.get("status"),
+                            transfer.get("mode"), reason or call.ended_reason)

@@ -56,3 +56,20 @@ class AgentCall(Base):
 
 
 register_customer_reference("agent_calls", AgentCall.__table__.c.customer_id)
+
+
+MODES = ("listen", "whisper", "barge")
+
+
+class Monitoring(Base):
+    """A supervisor in an agent's call: listening, coaching the agent (whisper) or talking."""
+
+    __tablename__ = "call_monitoring"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_call_id: Mapped[int] = mapped_column(ForeignKey("agent_calls.id"), index=True)
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    leg: Mapped[str] = mapped_column(String(64), index=True)   # the supervisor's browser leg
+    mode: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

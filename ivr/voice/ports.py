@@ -49,6 +49,9 @@ class VoiceCarrier(Protocol):
     def end_on_exit(self, conference_sid: str, call_sid: str, on: bool) -> None:
         """Whether the room ends when this participant leaves (an agent handing over: no)."""
 
+    def monitor(self, conference_sid: str, call_sid: str, **values: str) -> None:
+        """Change how a monitoring supervisor takes part (Muted, Coaching, CallSidToCoach)."""
+
     def pause_recording(self, call_sid: str, recording_sid: str, paused: bool) -> None:
         """Pause a leg's recording (a card number is being read) or resume it."""
 

@@ -27,6 +27,7 @@ from ivr.voice import legs, outbound
 from ivr.voice.control import Controls
 from ivr.voice.events import AgentCallChanged, changed
 from ivr.voice.models import AgentCall
+from ivr.voice.monitor import Monitors, monitor_left
 from ivr.voice.outbound import CallRefused, Plan
 from ivr.voice.ports import VoiceCarrier, VoiceToken
 from ivr.voice.transfer import Transfers
@@ -53,7 +54,7 @@ class Answer:
     language: str
 
 
-class VoiceService(Controls, Transfers):
+class VoiceService(Controls, Transfers, Monitors):
     """One per process; every decision is in the database, so processes may share calls."""
 
     def __init__(self, db: Database, queues: Callable[[], QueueConfig], carrier: VoiceCarrier,
@@ -179,6 +180,8 @@ class VoiceService(Controls, Transfers):
         """The room started (its id noted), lost an agent or ended: their calls are over."""
         ringing = []
         with self.db.session() as session:
+            if event == "participant-leave":
+                monitor_left(session, leg, self.clock())
             for call in legs.conference_event(session, room, event, conference_sid, leg,
                                               self.clock()):
                 if call.connected_at is None and call.customer_call_sid:

@@ -9,6 +9,7 @@ from flask import Response, abort, current_app, request
 
 from ivr.flows.actions import Speak
 from ivr.twilio import twiml
+from ivr.voice.control import ControlRefused
 from ivr.voice.outbound import CallRefused
 from ivr.voice.service import VoiceService
 from ivr.web.twilio import bp
@@ -36,6 +37,8 @@ def client():
     Anyone who is not an active agent, or a number we cannot call, dials nothing."""
     form = request.form
     identity = form.get("From", "").removeprefix("client:")
+    if form.get("monitor"):
+        return _monitor(identity, form)
     try:
         ticket = int(form["ticket"]) if form.get("ticket") else None
     except ValueError:
@@ -50,6 +53,18 @@ def client():
         refusal = Speak(REFUSED[language], language, None)
         return Response(twiml.goodbye(refusal), mimetype="text/xml")
     return Response(twiml.agent_room(placed.room, rt_urls()), mimetype="text/xml")
+
+
+def _monitor(identity: str, form) -> Response:
+    """A supervisor's browser joins an agent's call to listen, whisper or barge."""
+    try:
+        joining = voice().monitor_joined(identity, int(form["monitor"]),
+                                         form.get("mode", "listen"), form["CallSid"])
+    except (ControlRefused, ValueError) as exc:
+        log.warning("monitoring refused", extra={"identity": identity, "error": str(exc)})
+        return Response(twiml.goodbye(None), mimetype="text/xml")
+    return Response(twiml.monitor_room(joining.room, joining.muted, joining.coach),
+                    mimetype="text/xml")
 
 
 @bp.post("/outbound/answer")

@@ -18,6 +18,7 @@ from core.web.security import protect_pages, role_required
 from core.web.sse import stream
 from crm_link.models import CHANNELS
 from ivr.acd.config import QueuesFile
+from ivr.voice.models import MODES
 from supervisor import reports
 from supervisor.charts import bar_chart
 from supervisor.csv_export import to_csv
@@ -45,7 +46,9 @@ def live():
     return render_template("supervisor/dashboard_live.html", kinds=wall_kinds(),
                            live=_snapshot(), clock_time=clock_time,
                            state_names={s: t(f"presence.{s}") for s in STATES},
-                           kind_names={k: t(f"dash.live.kind_{k}") for k in ("call", "callback")})
+                           kind_names={k: t(f"dash.live.kind_{k}") for k in ("call", "callback")},
+                           monitor_modes=MODES,
+                           monitor_labels={m: t(f"voice.monitor.{m}") for m in MODES})
 
 
 @bp.get("/supervisor/live.json")

@@ -25,7 +25,8 @@ queues:
     recording_notice: {ja-JP: この通話は録音されます。, en-US: This call is recorded.}
     dispositions: [resolved, follow_up]
   sales:
-    wrap_up: 0
+    wrap_up: 30
+    ring_timeout: 20
 outbound: {queue: support}
 dispositions:
   resolved: {ja-JP: 解決, en-US: Resolved}

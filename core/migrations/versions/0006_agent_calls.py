@@ -1,4 +1,4 @@
-"""agent calls: the desk's own calls (agent_calls); calls get direction and ticket; users get wrap_up_until
+"""agent calls: the desk's own calls (agent_calls); calls get direction and ticket; users get wrap_up_until; audit_log; call_monitoring
 
 Revision ID: 0006
 Revises: 0005
@@ -71,9 +71,49 @@ def upgrade() -> None:
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('wrap_up_until', core.db.UTCDateTime(timezone=True), nullable=True))
 
+    op.create_table('audit_log',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('actor', sa.String(length=64), nullable=False),
+    sa.Column('action', sa.String(length=40), nullable=False),
+    sa.Column('target', sa.String(length=120), nullable=False),
+    sa.Column('details', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log'))
+    )
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.create_index('ix_audit_log_action_at', ['action', 'at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_log_at'), ['at'], unique=False)
+
+    op.create_table('call_monitoring',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('agent_call_id', sa.Integer(), nullable=False),
+    sa.Column('supervisor_id', sa.Integer(), nullable=False),
+    sa.Column('leg', sa.String(length=64), nullable=False),
+    sa.Column('mode', sa.String(length=16), nullable=False),
+    sa.Column('started_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['agent_call_id'], ['agent_calls.id'], name=op.f('fk_call_monitoring_agent_call_id_agent_calls')),
+    sa.ForeignKeyConstraint(['supervisor_id'], ['users.id'], name=op.f('fk_call_monitoring_supervisor_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_call_monitoring'))
+    )
+    with op.batch_alter_table('call_monitoring', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_call_monitoring_agent_call_id'), ['agent_call_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_call_monitoring_leg'), ['leg'], unique=False)
+        batch_op.create_index(batch_op.f('ix_call_monitoring_supervisor_id'), ['supervisor_id'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('call_monitoring', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_call_monitoring_supervisor_id'))
+        batch_op.drop_index(batch_op.f('ix_call_monitoring_leg'))
+        batch_op.drop_index(batch_op.f('ix_call_monitoring_agent_call_id'))
+
+    op.drop_table('call_monitoring')
+    with op.batch_alter_table('audit_log', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_audit_log_at'))
+        batch_op.drop_index('ix_audit_log_action_at')
+
+    op.drop_table('audit_log')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('wrap_up_until')
 

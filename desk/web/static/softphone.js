@@ -152,7 +152,22 @@
     pressed(".sp-pause", c.recording_paused, texts.unpause, texts.pause);
     $(".sp-pause").hidden = !c.recorded;
     if (c.display) { $(".sp-party").textContent = c.display; $(".sp-party").title = c.number; }
-    if (c.status === "connected" && call) { status(c.on_hold ? texts.on_hold : texts.connected); }
+    if (c.status === "connected" && call && root.dataset.phase !== "monitoring") {
+      status(c.on_hold ? texts.on_hold : texts.connected);
+    }
+    transferState(c.transfer || null, c.transfer_mode);
+  }
+
+  function transferState(state, mode) {
+    if (state && typeof state === "object") { mode = state.mode; state = state.status; }
+    var busy = state === "ringing" || state === "answered";
+    show(".sp-transferring", busy);
+    if (busy) { show(".sp-transfer", false); }
+    $(".sp-complete").hidden = !(state === "answered" && mode === "warm");
+    root.dataset.transfer = state || "";
+    var key = state === "answered" ? (mode === "conference" ? "transfer.joined" : "transfer.answered")
+      : state === "ringing" ? "transfer.ringing" : null;
+    $(".sp-transfer-state").textContent = key ? texts[key] : "";
   }
 
   function wrapUp() {
@@ -188,6 +203,36 @@
     var open = $(".sp-keypad").hidden;
     show(".sp-keypad", open);
     this.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+  $(".sp-transfer-toggle").addEventListener("click", function () {
+    var open = $(".sp-transfer").hidden;
+    show(".sp-transfer", open);
+    this.setAttribute("aria-expanded", open ? "true" : "false");
+    if (!open) { return; }
+    fetch(root.dataset.agents, {credentials: "same-origin", headers: {"X-Requested-With": "XMLHttpRequest"}})
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        var select = $(".sp-transfer select[name=agent]");
+        while (select.options.length) { select.remove(0); }
+        var free = data.agents.filter(function (a) { return a.available; });
+        free.forEach(function (a) { select.add(new Option(a.name, a.username)); });
+        $(".sp-agents-none").hidden = free.length > 0;
+      });
+  });
+  $(".sp-transfer").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var form = event.target, kind = form.kind.value;
+    var mode = event.submitter ? event.submitter.value : "cold";
+    var target = kind === "agent" ? form.agent.value : form.number.value.trim();
+    post(root.dataset.transfer, {kind: kind, target: target, mode: mode})
+      .then(function (data) { show(".sp-transfer", false); serverCall(data); })
+      .catch(function (d) { error(d && d.error); });
+  });
+  $(".sp-complete").addEventListener("click", function () {
+    post(root.dataset.complete, {}).then(serverCall).catch(function (d) { error(d && d.error); });
+  });
+  $(".sp-cancel").addEventListener("click", function () {
+    post(root.dataset.cancel, {}).catch(function (d) { error(d && d.error); });
   });
   $(".sp-keypad").addEventListener("click", function (event) {
     var digit = event.target.dataset.digit;
@@ -238,7 +283,37 @@
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-dial-to]");
     if (button) { place(button.dataset.dialTo, button.dataset.dialTicket); }
+    var watch = event.target.closest("[data-monitor]");
+    if (watch && watch !== root) { monitor(watch.dataset.monitor, watch.dataset.mode); }
   });
+
+  // ---- supervisors: listen, whisper, barge (the same call: the mode changes) ---------------
+  function monitor(callId, mode) {
+    if (root.dataset.phase === "monitoring" && root.dataset.watching === callId) {
+      post(root.dataset.monitorMode, {mode: mode}).then(function () { root.dataset.watchMode = mode; })
+        .catch(function (d) { error(d && d.error); });
+      return;
+    }
+    if (call || !device) { return; }
+    error("");
+    post(root.dataset.monitor, {call: callId, mode: mode}).then(function (data) {
+      root.dataset.phase = "monitoring";
+      root.dataset.watching = callId;
+      root.dataset.watchMode = mode;
+      status(texts.monitoring);
+      return device.connect({params: data.params}).then(function (outgoing) {
+        call = outgoing;
+        outgoing.on("disconnect", function () {
+          call = null;
+          root.dataset.phase = "idle";
+          root.dataset.watching = "";
+          show(".sp-controls", false);
+          idle();
+        });
+        show(".sp-controls", true);
+      });
+    }).catch(function (d) { root.dataset.phase = "idle"; error((d && d.error) || explain(d && d.code)); });
+  }
 
   // ---- live: the agent's state and their call, as the server sees them ----------------------
   function live() {
@@ -250,9 +325,11 @@
       if (data.status === "refused" || data.status === "failed") {
         error(data.text || texts.failed);
       }
+      if (data.text && data.status !== "refused" && data.status !== "failed") { error(data.text); }
       serverCall({call: {id: data.call_id, status: data.status, on_hold: data.on_hold,
                          recording_paused: data.recording_paused, recorded: data.recorded,
-                         display: data.display, number: data.number}});
+                         display: data.display, number: data.number,
+                         transfer: data.transfer, transfer_mode: data.transfer_mode}});
     });
   }
 

@@ -72,7 +72,19 @@
       var state = (states[row.status] || row.status) + (row.reason ? " (" + row.reason + ")" : "");
       var since = cell(mmss(row.seconds), "since");
       since.setAttribute("data-since", row.since);
-      tr.append(cell(row.name), cell(state, "state"), since);
+      var monitor = cell("", "monitor");
+      var modes = JSON.parse(root.getAttribute("data-monitor-modes") || "null");
+      if (row.call && modes) {
+        Object.keys(modes).forEach(function (mode) {
+          var b = document.createElement("button");
+          b.type = "button";
+          b.textContent = modes[mode];
+          b.setAttribute("data-monitor", row.call);
+          b.setAttribute("data-mode", mode);
+          monitor.append(b);
+        });
+      }
+      tr.append(cell(row.name), cell(state, "state"), since, monitor);
       return tr;
     }));
     var talking = document.querySelector("#live-talking-agents tbody");
