@@ -32,7 +32,7 @@ CLIENT_TEXTS = ("ready", "not_taking", "ringing", "dialing", "connected", "on_ho
                 "failed", "mute", "unmute", "hold", "resume", "pause", "unpause",
                 "recording_paused", "mic_denied", "mic_missing", "token_failed", "connection",
                 "error", "saved", "transfer.ringing", "transfer.answered", "transfer.joined",
-                "transfer.failed", "transfer.done", "monitoring")
+                "transfer.failed", "transfer.done", "monitoring", "wrap_up")
 
 
 def softphone_texts() -> dict[str, str]:

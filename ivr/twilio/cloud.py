@@ -423,9 +423,10 @@ class FakeTwilioCloud:
         self._end(leg, callback, base, "completed", duration)
 
     def _manual(self, leg: Leg, timeout: float) -> str:
-        """A browser rings: it answers, rejects (busy), or the ring times out or is canceled."""
+        """A browser rings: it answers, rejects (busy), or the ring times out or is canceled.
+        A browser acts in real time: its ring lasts `timeout` real seconds, unscaled."""
         self.rings.append((leg.to.removeprefix("client:"), leg.sid))
-        deadline = time.monotonic() + timeout * self.scale
+        deadline = time.monotonic() + timeout
         while not leg.decided.is_set() and not leg.hangup and time.monotonic() < deadline:
             leg.decided.wait(0.01)
         if leg.hangup:

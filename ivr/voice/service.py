@@ -167,7 +167,9 @@ class VoiceService(Controls, Transfers, Monitors):
                                                              "error": str(exc)})
             return
         with self.db.session() as session:
-            session.get(AgentCall, call_id).recording_sid = sid
+            call = session.get(AgentCall, call_id)
+            call.recording_sid = sid
+            emit(session, changed(call, self._username(session, call)))   # "pause" shows
 
     def customer_ended(self, call_id: int, leg: str, status: str, duration: int) -> None:
         """The customer's leg reported; at its end the agent's leg goes too."""

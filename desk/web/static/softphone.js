@@ -67,6 +67,7 @@
 
   function idle() {
     if (call) { return; }
+    if (root.dataset.phase === "wrap_up") { status(texts.wrap_up); return; }
     status(root.dataset.registered ? texts.ready : texts.not_taking);
   }
 
@@ -164,7 +165,7 @@
     show(".sp-transferring", busy);
     if (busy) { show(".sp-transfer", false); }
     $(".sp-complete").hidden = !(state === "answered" && mode === "warm");
-    root.dataset.transfer = state || "";
+    root.dataset.transferState = state || "";
     var key = state === "answered" ? (mode === "conference" ? "transfer.joined" : "transfer.answered")
       : state === "ringing" ? "transfer.ringing" : null;
     $(".sp-transfer-state").textContent = key ? texts[key] : "";
@@ -182,6 +183,7 @@
         $(".sp-saved").hidden = true;
         show(".sp-wrap", true);
         root.dataset.phase = "wrap_up";
+        idle();
       });
   }
 
