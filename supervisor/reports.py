@@ -17,6 +17,8 @@ Definitions (what the system records; see ivr/call_effects.py):
   channel; voicemail = calls that left a message (already part of voice, not added again).
 * **tickets**: the tickets created in the bucket; first response = `first_response_at -
   created_at`, resolution = `solved_at - created_at` (of those that have them).
+* **calls** (and their outcomes, waits, channels) are inbound; agents' own calls are in the
+  outbound and dispositions tables (supervisor/reports_calls.py).
 * **per agent**: calls answered by the agent (`Call.agent`) and tickets solved in the period
   (by `solved_at`) per assignee; minutes available, on calls, in wrap-up and on break (with
   minutes per break reason) from the state history (supervisor/agent_times.py); average
@@ -39,6 +41,7 @@ from core.db import utcnow
 from crm_link.models import CHANNELS, Interaction, Ticket
 from ivr.models import Call
 from supervisor.agent_times import AgentTime, agent_times
+from supervisor.reports_calls import dispositions_table, outbound_table
 from supervisor.reports_periods import Bucket, Period
 
 CALL_COUNTS = ("calls", "answered", "self_service", "abandoned_ivr", "abandoned_queue",
@@ -81,8 +84,10 @@ def average(values: list[float]) -> float | None:
 
 
 def build_report(session: Session, period: Period, channel: str = "",
-                 now: dt.datetime | None = None) -> Report:
-    """Every table of the report page for `period`, filtered to `channel` ('' = all)."""
+                 now: dt.datetime | None = None,
+                 dispositions: dict[str, str] | None = None) -> Report:
+    """Every table of the report page for `period`, filtered to `channel` ('' = all);
+    `dispositions`: each wrap-up code's label in the reader's language."""
     if channel and channel not in CHANNELS:
         raise ValueError(f"Channel must be one of {', '.join(CHANNELS)}, not {channel!r}.")
     buckets = period.buckets()
@@ -90,6 +95,11 @@ def build_report(session: Session, period: Period, channel: str = "",
               "channels": _channels(session, period),
               "tickets": _tickets(session, period, buckets, channel),
               "agents": _agents(session, period, channel, now)}
+    if channel in CALL_CHANNELS:
+        tables["outbound"] = outbound_table(session, period, buckets, Table, _bucket_of,
+                                            _within, average)
+        tables["dispositions"] = dispositions_table(session, period, Table, _within,
+                                                    dispositions or {})
     return Report(period, channel, tables)
 
 
@@ -136,7 +146,8 @@ def _call_counts(session: Session, period: Period, buckets: list[Bucket]) -> dic
                     when(Call.outcome.in_(("abandoned_ivr", "missed"))),
                     when(Call.outcome == "abandoned_queue"), when(Call.outcome == "voicemail"),
                     when(Call.outcome == "callback"))
-             .where(_within(Call.started_at, period)).group_by(bucket))
+             .where(_within(Call.started_at, period), Call.direction == "inbound")
+             .group_by(bucket))
     return {row[0]: dict(zip(CALL_COUNTS, row[1:], strict=True))
             for row in session.execute(query)}
 
@@ -145,7 +156,8 @@ def _waits(session: Session, period: Period, buckets: list[Bucket]) -> dict[int,
     """Seconds each queued (and finished or answered) call waited, per bucket."""
     bucket = _bucket_of(Call.started_at, buckets)
     query = (select(bucket, Call.queued_at, Call.answered_at, Call.ended_at)
-             .where(_within(Call.started_at, period), Call.queued_at.is_not(None)))
+             .where(_within(Call.started_at, period), Call.queued_at.is_not(None),
+                    Call.direction == "inbound"))
     waits: dict[int, list[float]] = defaultdict(list)
     for index, queued, answered, ended in session.execute(query):
         until = answered or ended
@@ -168,7 +180,7 @@ def _interaction_counts(session: Session, period: Period, buckets: list[Bucket],
 def _channels(session: Session, period: Period) -> Table:
     calls = session.execute(
         select(func.count(), func.count(case((Call.outcome == "voicemail", 1))))
-        .where(_within(Call.started_at, period))).one()
+        .where(_within(Call.started_at, period), Call.direction == "inbound")).one()
     others = dict(session.execute(
         select(Interaction.channel, func.count())
         .where(_within(Interaction.at, period), Interaction.direction == "inbound",

@@ -13,7 +13,7 @@ import supervisor.web.texts_dashboard  # noqa: F401 -- registers the pages' text
 from core.agent_states import STATES
 from core.events import KINDS
 from core.web import runtime
-from core.web.i18n import t
+from core.web.i18n import current_language, t
 from core.web.security import protect_pages, role_required
 from core.web.sse import stream
 from crm_link.models import CHANNELS
@@ -29,7 +29,7 @@ bp = protect_pages(Blueprint("dashboard", __name__, template_folder="templates",
                              static_folder="static",
                              static_url_path="/supervisor/static/dashboard"))
 supervisor_only = role_required("supervisor")
-TABLES = ("summary", "channels", "tickets", "agents")
+TABLES = ("summary", "channels", "tickets", "agents", "outbound", "dispositions")
 WALL_PREFIXES = ("call.", "voicemail.", "recording.", "agent.")
 
 
@@ -115,6 +115,8 @@ def report_csv(name: str):
         report = _report()
     except PeriodError as exc:
         return Response(str(exc), status=400, mimetype="text/plain")
+    if name not in report.tables:     # call tables under a channel without calls
+        abort(404)
     table = report.tables[name]
     body = to_csv([t(f"dash.col.{c}") for c in table.columns],
                   ([csv_value(c, row[c]) for c in table.columns] for row in table.rows))
@@ -132,7 +134,16 @@ def _report() -> reports.Report:
     if channel and channel not in CHANNELS:
         raise PeriodError(f"Unknown channel {channel!r}.")
     with runtime().db.session() as session:
-        return reports.build_report(session, period, channel, runtime().clock())
+        return reports.build_report(session, period, channel, runtime().clock(),
+                                    _disposition_labels())
+
+
+def _disposition_labels() -> dict[str, str]:
+    """Wrap-up codes as the page's reader calls them (queues.yaml)."""
+    language = "en-US" if current_language() == "en" else "ja-JP"
+    config = _queues_file(str(runtime().settings.telephony.flows_dir)).current()
+    return {code: label.pick(language, "ja-JP")[0]
+            for code, label in config.dispositions_for(None).items()}
 
 
 def _today(tz: str) -> dt.date:

@@ -180,3 +180,33 @@ def test_a_note_too_long_is_refused_and_nothing_is_lost(desk, phone, cloud, db):
     response = desk.post_json("/desk/voice/wrap-up", disposition="resolved", note="あ" * 2001)
     assert response.status_code == 409 and "2000" in response.get_json()["error"]
     assert presence(db, "alice") == "wrap_up"
+
+
+def test_reports_count_outbound_calls_and_dispositions_apart_from_inbound(desk, phone, cloud,
+                                                                         db, app, make_user,
+                                                                         ticket):
+    leg, call = connect(cloud, db, ticket)
+    cloud.hang_up_leg(leg.sid)
+    wait_for(lambda: presence(db, "alice") == "wrap_up")
+    desk.post_json("/desk/voice/wrap-up", disposition="follow_up", note="")
+    wait_for(lambda: _talk(db))
+    make_user("sue", role="supervisor")
+    client = app.test_client()
+    assert login(client, "sue").status_code == 302
+    today = dt.datetime.now(dt.UTC).astimezone(dt.timezone(dt.timedelta(hours=9))).date()
+    page = client.get(f"/supervisor/reports?from={today}&to={today}").get_data(as_text=True)
+    assert "発信（エージェントからお客様へ）" in page and "要フォロー" in page
+    csv = client.get(f"/supervisor/reports/outbound.csv?from={today}&to={today}")
+    lines = csv.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[0] == "期間,発信,つながった,平均通話時間（秒）"
+    assert lines[1].split(",")[1:3] == ["1", "1"]
+    summary = client.get(f"/supervisor/reports/summary.csv?from={today}&to={today}")
+    assert summary.get_data(as_text=True).splitlines()[1].split(",")[2] == "0"   # no inbound
+    dispositions = client.get(f"/supervisor/reports/dispositions.csv?from={today}&to={today}")
+    assert "support,follow_up,要フォロー,1" in dispositions.get_data(as_text=True)
+
+
+def _talk(db):
+    from ivr.models import Call
+    with db.session() as session:
+        return session.scalar(select(Call.duration).where(Call.direction == "outbound"))
