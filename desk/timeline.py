@@ -22,6 +22,7 @@ class Audio:
     status: str
     duration: int
     transcript: str | None
+    gaps: tuple[tuple[str, str], ...] = ()     # (m:ss, m:ss) where the recording was paused
 
 
 @dataclass(frozen=True)
@@ -45,11 +46,19 @@ def with_audio(session: Session, entries: Iterable[TimelineEntry]) -> list[Entry
                                  .where(Transcript.recording_id.in_(ids))).all()) if ids else {}
     result = []
     for entry in entries:
-        audio = tuple(Audio(rid, rows[rid].status, rows[rid].duration, texts.get(rid))
+        gaps = tuple((_mmss(start), _mmss(end)) for start, end in
+                     entry.metadata.get("recording_gaps") or ())
+        audio = tuple(Audio(rid, rows[rid].status, rows[rid].duration, texts.get(rid), gaps)
                       for rid in (r.get("recording_id") for r in entry.recordings)
                       if rid in rows and rows[rid].status != "deleted")
         result.append(Entry(entry, audio))
     return result
+
+
+def _mmss(seconds: int | None) -> str:
+    if seconds is None:
+        return "…"
+    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def ticket_entries(session: Session, ticket_id: int) -> list[TimelineEntry]:

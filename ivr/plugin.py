@@ -43,10 +43,13 @@ def voice(rt) -> VoiceService:
         carrier = TwilioVoiceCarrier(TwilioRest(settings.twilio), Urls(settings.public_base_url),
                                      settings.twilio)
         distributor = acd(rt)
-        return VoiceService(rt.db, distributor.queues, carrier, lambda: rt.clock(),
-                            rt.bus.publish, region=settings.default_region,
-                            window_days=settings.crm.thread_window_days,
-                            hold_music=DEFAULT_HOLD_MUSIC, kick_at=distributor.kick_at)
+        service = VoiceService(rt.db, distributor.queues, carrier, lambda: rt.clock(),
+                               rt.bus.publish, region=settings.default_region,
+                               window_days=settings.crm.thread_window_days,
+                               hold_music=DEFAULT_HOLD_MUSIC, kick_at=distributor.kick_at,
+                               callback_result=distributor.callback_result)
+        distributor.on_answer, distributor.on_recorded = service.inbound, service.inbound_recorded
+        return service
 
     return rt.service(VoiceService, make)
 

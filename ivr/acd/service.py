@@ -52,6 +52,7 @@ class Answered:
     dial: str | None = None       # a call-back: the customer's number to dial
     caller_id: str | None = None  # ... shown to them as ours
     recording_sid: str | None = None   # the conversation's recording, when it is recorded
+    ticket_id: int | None = None       # a call-back's ticket
 
 
 class AcdService:
@@ -70,6 +71,10 @@ class AcdService:
         self._pool: ThreadPoolExecutor | None = None
         self._paused_until = 0.0     # the carrier refused calls: wait before ringing again
         self._pool_pid = 0
+        # Told when an agent takes a caller (before the caller is brought in), and when their
+        # conversation's recording starts: the desk's call control (ivr.voice) listens.
+        self.on_answer: Callable[[Answered, str], None] | None = None
+        self.on_recorded: Callable[[str, str], None] | None = None
 
     # ---- the dispatcher thread -------------------------------------------------------------
 
@@ -170,7 +175,7 @@ class AcdService:
 
     # ---- the agent's leg -------------------------------------------------------------------
 
-    def answered(self, offer_id: int) -> Answered | None:
+    def answered(self, offer_id: int, agent_leg: str = "") -> Answered | None:
         """The agent picked up: on the call now, and the caller is brought to their room.
         None when the offer is over (the caller left first)."""
         now = self.clock()
@@ -187,7 +192,8 @@ class AcdService:
             if entry.kind == "callback":  # agent first: on their answer, dial the customer
                 rules = self.queues().queue(entry.queue).callback
                 result = replace(result, room=None, dial=entry.number,
-                                 caller_id=rules.caller_id or entry.dialed)
+                                 caller_id=rules.caller_id or entry.dialed,
+                                 ticket_id=entry.ticket_id)
             if offer.status == "answered":  # Twilio asked twice: same answer, no second bridge
                 return result
             offer.status, offer.answered_at = "answered", now
@@ -195,9 +201,13 @@ class AcdService:
             entry.status = "connected"
         if result.dial:
             return result
+        if self.on_answer is not None and result.call_sid:
+            self.on_answer(result, agent_leg)
         if result.call_sid and self.carrier.bridge(result.call_sid, offer_id):
             if record:
                 result = replace(result, recording_sid=self._record(result.call_sid))
+                if result.recording_sid and self.on_recorded is not None:
+                    self.on_recorded(result.room, result.recording_sid)
             return result
         with self.db.session() as session:  # hung up a moment ago: nobody to talk to
             session.execute(update(Offer).where(Offer.id == offer_id)

@@ -18,6 +18,7 @@ from ivr.calls.effects import finish_call
 from ivr.calls.ports import StatusReport
 from ivr.events import CallAnswered, CallEnded
 from ivr.models import Call
+from ivr.voice import gaps
 from voicemail import recordings
 from voicemail.models import Recording
 from voicemail.recordings import CallFacts, RecordingReport
@@ -68,6 +69,8 @@ def recording(session: Session, report: RecordingReport, now: dt.datetime,
                                   window_days=settings.crm.thread_window_days)
     if new and call is not None and call.customer_id is None and rec.customer_id is not None:
         call.customer_id = rec.customer_id  # an unknown caller is a customer now
+    if new:
+        gaps.mark(session, rec.recording_sid, rec.interaction_id)   # paused for a secret
     return rec, new
 
 

@@ -174,7 +174,7 @@ def _join_room(response, verb: JoinRoom, turn, urls: Urls) -> None:
     channels, when the distributor bridges them: a conference recording would be mono.)"""
     dial = response.dial(action=urls.step(turn, "dial"), method="POST")
     dial.conference(verb.room, beep=False, start_conference_on_enter=True,
-                    end_conference_on_exit=True)
+                    end_conference_on_exit=True, **_room_events(urls, verb.room))
 
 
 def _record(response, verb: RecordMessage, turn, urls: Urls) -> None:
@@ -235,16 +235,22 @@ def apology(speech: Speak, voicemail: RecordMessage | None, urls: Urls) -> str:
     return str(response)
 
 
-def agent_room(room: str, urls: Urls | None = None) -> str:
-    """The agent's leg, once answered, meets the caller in the room; hanging up ends it. The
-    room reports its events (its id is what hold and monitoring need)."""
+def agent_room(room: str, urls: Urls | None = None, speech: Speak | None = None) -> str:
+    """The agent's leg, once answered, meets the caller in the room (told `speech` first);
+    hanging up ends it. The room reports its events (its id is what hold needs)."""
     response = VoiceResponse()
+    if speech is not None:
+        _say(response, speech)
     dial = response.dial()
-    events = {"status_callback": urls.conference(room), "status_callback_method": "POST",
-              "status_callback_event": "start end join leave"} if urls else {}
     dial.conference(room, beep=False, start_conference_on_enter=True,
-                    end_conference_on_exit=True, **events)
+                    end_conference_on_exit=True, **(_room_events(urls, room) if urls else {}))
     return str(response)
+
+
+def _room_events(urls: Urls, room: str) -> dict:
+    """Every party of a room names its status callback: whoever joins first sets it."""
+    return {"status_callback": urls.conference(room), "status_callback_method": "POST",
+            "status_callback_event": "start end join leave"}
 
 
 def monitor_room(room: str, muted: bool, coach: str | None) -> str:
@@ -258,25 +264,16 @@ def monitor_room(room: str, muted: bool, coach: str | None) -> str:
     return str(response)
 
 
-def customer_room(notice: Speak | None, room: str) -> str:
+def customer_room(notice: Speak | None, room: str, urls: Urls) -> str:
     """A dialed customer: the recording notice first when there is one, then the agent."""
     response = VoiceResponse()
     if notice is not None:
         _say(response, notice)
     dial = response.dial()
     dial.conference(room, beep=False, start_conference_on_enter=True,
-                    end_conference_on_exit=True)
+                    end_conference_on_exit=True, **_room_events(urls, room))
     return str(response)
 
-
-def agent_dials(speech: Speak, number: str, caller_id: str | None, action: str) -> str:
-    """A call-back's agent leg: told what it is, then the customer is dialed from our number."""
-    response = VoiceResponse()
-    _say(response, speech)
-    dial = response.dial(action=action, method="POST", timeout=30,
-                         **({"caller_id": caller_id} if caller_id else {}))
-    dial.number(number)
-    return str(response)
 
 
 def goodbye(speech: Speak | None) -> str:

@@ -98,6 +98,8 @@ class Controls:
         call = current(session, user_id)
         if call is None or call.status != "connected" or not call.customer_call_sid:
             raise ControlRefused("no_call", "You have no connected call.")
+        if not call.customer_joined or call.conference_sid is None:
+            raise ControlRefused("not_ready", "The customer has not joined the call yet.")
         return call
 
     def _note(self, user_id: int, kind: str, **state) -> AgentCall:

@@ -36,13 +36,16 @@ def file_on_timeline(session: Session, call: AgentCall, plan: Plan, agent: User,
 def customer_dialed(session: Session, call_id: int, leg: str, username: str,
                     now: dt.datetime) -> None:
     """The customer's phone rings: their leg is a call of ours, outbound, on the ticket."""
-    call = session.get(AgentCall, call_id)
-    call.customer_call_sid = leg
+    call = session.get(AgentCall, call_id, with_for_update=True)
+    call.customer_call_sid = leg        # (the answer may have told us first)
+    answered = call.connected_at
     session.add(Call(call_sid=leg, from_number=call.caller_id or "", to_number=call.number or "",
                      caller_phone=call.number, customer_id=call.customer_id, flow_name="",
                      flow_revision="", state={"language": call.language}, turn=0,
-                     status="ringing", direction="outbound", ticket_id=call.ticket_id,
-                     queue=call.queue, agent=username, started_at=now, events=[]))
+                     status="in-progress" if answered else "ringing", direction="outbound",
+                     ticket_id=call.ticket_id, queue=call.queue, agent=username,
+                     started_at=now, answered_at=answered,
+                     outcome="answered" if answered else None, events=[]))
 
 
 def inbound_connected(session: Session, user_id: int, room: str, agent_leg: str,
@@ -60,7 +63,9 @@ def inbound_connected(session: Session, user_id: int, room: str, agent_leg: str,
                      customer_id=row.customer_id if row else None,
                      language=((row.state or {}).get("language") if row else None) or "ja-JP",
                      record=recording_sid is not None, recording_sid=recording_sid,
-                     status="connected", started_at=now, connected_at=now, events=[])
+                     status="connected", started_at=now, connected_at=now,
+                     events=[{"at": now.isoformat(), "kind": "recording_started"}]
+                     if recording_sid else [])
     session.add(call)
     session.flush()
     return call
@@ -69,9 +74,10 @@ def inbound_connected(session: Session, user_id: int, room: str, agent_leg: str,
 def customer_answered(session: Session, call_id: int, leg: str,
                       now: dt.datetime) -> AgentCall | None:
     """The customer picked up: the call is connected (None: not this call's leg, or over)."""
-    call = session.get(AgentCall, call_id)
-    if call is None or call.customer_call_sid != leg or call.status == "ended":
+    call = session.get(AgentCall, call_id, with_for_update=True)
+    if call is None or call.customer_call_sid not in (None, leg) or call.status == "ended":
         return None
+    call.customer_call_sid = leg        # our REST request's answer may still be on its way
     if call.status == "dialing":
         call.status, call.connected_at = "connected", now
         row = _call_row(session, leg)
@@ -108,6 +114,9 @@ def conference_event(session: Session, room: str, event: str, conference_sid: st
     for call in calls:
         if conference_sid and call.conference_sid is None:
             call.conference_sid = conference_sid
+        if leg and leg == call.customer_call_sid and event in ("participant-join",
+                                                              "participant-leave"):
+            call.customer_joined = event == "participant-join"   # hold needs them there
     gone = [c for c in calls if event == "conference-end"
             or (event == "participant-leave" and leg == c.agent_call_sid)]
     return [end(session, c, "completed" if c.connected_at else "canceled", now) for c in gone]

@@ -40,6 +40,7 @@ class AgentCall(Base):
     recording_sid: Mapped[str | None] = mapped_column(String(64))
     recording_paused: Mapped[bool] = mapped_column(Boolean, default=False)
     on_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    customer_joined: Mapped[bool] = mapped_column(Boolean, default=False)  # in the room now
     status: Mapped[str] = mapped_column(String(16), default="dialing")
     ended_reason: Mapped[str | None] = mapped_column(String(32))
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -49,6 +50,7 @@ class AgentCall(Base):
     wrap_note: Mapped[str | None] = mapped_column(Text)
     wrapped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     transferred_from: Mapped[int | None] = mapped_column(ForeignKey("agent_calls.id"))
+    callback_offer: Mapped[int | None] = mapped_column(ForeignKey("acd_offers.id"))  # a call-back
     # A transfer or added party in progress: {"mode", "kind", "target", "leg", "status"}
     transfer: Mapped[dict | None] = mapped_column(JSONType)
     # What the agent did, in order: {"at", "kind": hold|resume|pause|unpause, "offset": s}

@@ -78,14 +78,32 @@ def plan(session: Session, user: User, to: str, config: QueueConfig, region: str
                 rules.record_outbound if rules else True)
 
 
-def start(session: Session, plan: Plan, agent_leg: str, now: dt.datetime) -> AgentCall:
-    """The agent's browser leg arrived: the call is placed from here on (agent on a call)."""
-    if not agent_states.move(session, plan.user_id, CAN_DIAL, "on_call", now):
+def callback_plan(session: Session, user: User, number: str, caller_id: str | None,
+                  queue: str, ticket_id: int | None, config: QueueConfig, region: str) -> Plan:
+    """A call-back the distributor gave this agent: the customer is dialed from the desk's
+    path (recorded, on the call-back's ticket), the agent already on the call."""
+    ticket = session.get(Ticket, ticket_id) if ticket_id is not None else None
+    customer_id = ticket.customer_id if ticket else _customer(session, number, region)
+    caller_id = caller_id or config.caller_id_for(queue)
+    if caller_id is None:
+        raise CallRefused("no_caller_id", f"No caller ID is configured for queue {queue!r}: "
+                                          "set caller_id in queues.yaml.", queue=queue)
+    return Plan(user.id, number, caller_id, queue, ticket_id, customer_id,
+                _language(session, customer_id), config.queue(queue).record_outbound)
+
+
+def start(session: Session, plan: Plan, agent_leg: str, now: dt.datetime, *,
+          callback_offer: int | None = None) -> AgentCall:
+    """The agent's leg is there: the call is placed from here on (the agent on a call; a
+    call-back's agent is on it already, by the distributor)."""
+    if callback_offer is None and not agent_states.move(session, plan.user_id, CAN_DIAL,
+                                                        "on_call", now):
         raise CallRefused("busy", "The agent took another call a moment ago.", state="on_call")
     call = AgentCall(direction="outbound", user_id=plan.user_id, room="", number=plan.number,
                      caller_id=plan.caller_id, queue=plan.queue, ticket_id=plan.ticket_id,
                      customer_id=plan.customer_id, language=plan.language, record=plan.record,
-                     agent_call_sid=agent_leg, status="dialing", started_at=now, events=[])
+                     agent_call_sid=agent_leg, status="dialing", started_at=now, events=[],
+                     callback_offer=callback_offer)
     session.add(call)
     session.flush()
     call.room = f"desk-{call.id}"

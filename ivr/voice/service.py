@@ -60,10 +60,12 @@ class VoiceService(Controls, Transfers, Monitors):
     def __init__(self, db: Database, queues: Callable[[], QueueConfig], carrier: VoiceCarrier,
                  clock: Callable[[], dt.datetime], publish: Callable[[object], None], *,
                  region: str = "JP", window_days: int = 7, hold_music: str | None = None,
-                 kick_at: Callable[[float], None] = lambda _s: None):
+                 kick_at: Callable[[float], None] = lambda _s: None,
+                 callback_result: Callable[[int, str], object] = lambda _o, _s: None):
         self.db, self.queues, self.carrier, self.clock = db, queues, carrier, clock
         self.publish, self.region, self.window_days = publish, region, window_days
         self.hold_music, self.kick_at = hold_music, kick_at
+        self.callback_result = callback_result      # the distributor notes each try
         self._pool: ThreadPoolExecutor | None = None
 
     def close(self) -> None:
@@ -107,6 +109,22 @@ class VoiceService(Controls, Transfers, Monitors):
         self._later(self._dial, placed.call_id, username)
         return placed
 
+    def callback(self, answered, agent_leg: str) -> Placed:
+        """An agent took a call-back (the ACD's offer): the customer is dialed into their room
+        like a desk call (notice, recording, ticket), and the try reported to the ACD."""
+        with self.db.session() as session:
+            user = session.scalar(select(User).where(User.username == answered.username))
+            plan = outbound.callback_plan(session, user, answered.dial, answered.caller_id,
+                                          answered.queue, answered.ticket_id, self.queues(),
+                                          self.region)
+            call = outbound.start(session, plan, agent_leg, self.clock(),
+                                  callback_offer=answered.offer_id)
+            legs.file_on_timeline(session, call, plan, user, self.region, self.window_days)
+            emit(session, changed(call, user.username))
+            placed = Placed(call.id, call.room)
+        self._later(self._dial, placed.call_id, answered.username)
+        return placed
+
     def _dial(self, call_id: int, username: str) -> None:
         with self.db.session() as session:
             call = session.get(AgentCall, call_id)
@@ -127,25 +145,42 @@ class VoiceService(Controls, Transfers, Monitors):
         with self.db.session() as session:
             call = session.get(AgentCall, call_id)
             legs.end(session, call, "failed", self.clock())
-            agent_leg = call.agent_call_sid
-            agent_states.move(session, call.user_id, ("on_call",), "available", self.clock())
+            agent_leg, offer = call.agent_call_sid, call.callback_offer
+            if offer is None:      # (a call-back's agent is the distributor's to free)
+                agent_states.move(session, call.user_id, ("on_call",), "available",
+                                  self.clock())
             emit(session, changed(call, username, "failed"))
+        if offer is not None:
+            self.callback_result(offer, "failed")
         self._hang_up(agent_leg)
 
-    def inbound(self, username: str, room: str, agent_leg: str, customer_leg: str,
-                queue: str | None, recording_sid: str | None = None) -> None:
-        """An agent answered a queued caller (the ACD's offer): the desk may hold them now."""
+    def inbound(self, answered, agent_leg: str) -> None:
+        """An agent took a queued caller (the ACD's offer), who is about to join their room:
+        from now the desk may hold them. (AcdService.on_answer.)"""
         with self.db.session() as session:
-            user_id = session.scalar(select(User.id).where(User.username == username))
-            call = legs.inbound_connected(session, user_id, room, agent_leg, customer_leg,
-                                          queue, recording_sid, self.clock())
-            emit(session, changed(call, username))
+            user_id = session.scalar(select(User.id).where(User.username == answered.username))
+            call = legs.inbound_connected(session, user_id, answered.room, agent_leg,
+                                          answered.call_sid, answered.queue, None, self.clock())
+            emit(session, changed(call, answered.username))
+
+    def inbound_recorded(self, room: str, recording_sid: str) -> None:
+        """The conversation's recording started (AcdService.on_recorded): it may be paused."""
+        with self.db.session() as session:
+            call = session.scalar(select(AgentCall).where(AgentCall.room == room)
+                                  .order_by(AgentCall.id).limit(1))
+            if call is None:
+                return
+            call.record, call.recording_sid = True, recording_sid
+            call.events = [*(call.events or []), {"at": self.clock().isoformat(),
+                                                  "kind": "recording_started"}]
+            emit(session, changed(call, self._username(session, call)))
 
     # ---- the legs report ---------------------------------------------------------------------
 
     def answered(self, call_id: int, leg: str) -> Answer | None:
         """The customer picked up: the notice when recorded, then the room (None: not ours)."""
         with self.db.session() as session:
+            first = getattr(session.get(AgentCall, call_id), "status", None) == "dialing"
             call = legs.customer_answered(session, call_id, leg, self.clock())
             if call is None:
                 return None
@@ -155,6 +190,9 @@ class VoiceService(Controls, Transfers, Monitors):
             if call.record:
                 notice = (rules.recording_notice if rules else None) or phrase("recording_notice")
             answer = Answer(call.room, notice, call.language)
+            offer = call.callback_offer if first else None   # (Twilio may ask twice)
+        if offer is not None:             # a call-back reached: noted before anyone hangs up
+            self.callback_result(offer, "completed")
         if notice is not None:
             self._later(self._record, call_id, leg)
         return answer
@@ -169,6 +207,8 @@ class VoiceService(Controls, Transfers, Monitors):
         with self.db.session() as session:
             call = session.get(AgentCall, call_id)
             call.recording_sid = sid
+            call.events = [*(call.events or []), {"at": self.clock().isoformat(),
+                                                  "kind": "recording_started"}]
             emit(session, changed(call, self._username(session, call)))   # "pause" shows
 
     def customer_ended(self, call_id: int, leg: str, status: str, duration: int) -> None:
@@ -176,6 +216,10 @@ class VoiceService(Controls, Transfers, Monitors):
         with self.db.session() as session:
             call = legs.customer_status(session, call_id, leg, status, duration, self.clock())
             agent_leg = self._over(session, call)
+            offer = call.callback_offer if call is not None else None
+            reached = call is not None and call.connected_at is not None
+        if offer is not None and not reached:      # (reached: noted at the answer)
+            self.callback_result(offer, status)
         self._hang_up(agent_leg)
 
     def conference(self, room: str, event: str, conference_sid: str, leg: str) -> None:
@@ -196,7 +240,7 @@ class VoiceService(Controls, Transfers, Monitors):
         """An ended call: its agent to wrap-up (outbound; the ACD does inbound), announced."""
         if call is None:
             return None
-        if call.direction == "outbound":
+        if call.direction == "outbound" and call.callback_offer is None:
             seconds = self.queues().queue(call.queue).wrap_up if call.queue else 0
             agent_states.start_wrap_up(session, call.user_id, ("on_call",), self.clock(),
                                        seconds)

@@ -147,7 +147,8 @@ class Transfers:
                            caller_id=call.caller_id, queue=call.queue, ticket_id=call.ticket_id,
                            customer_id=call.customer_id, language=call.language,
                            record=call.record, recording_sid=call.recording_sid,
-                           status="connected", started_at=now, connected_at=now,
+                           customer_joined=call.customer_joined, status="connected",
+                           started_at=now, connected_at=now,
                            transferred_from=call.id, events=[])
         session.add(theirs)
         session.flush()

@@ -38,7 +38,7 @@ def _offer() -> int:
 @twiml_route
 def agent_answer(db, params):
     """The agent picked up: they join the room the caller is redirected to; their screen pops."""
-    answered = acd().answered(_offer())
+    answered = acd().answered(_offer(), params["CallSid"])
     if answered is None:  # offer over already (caller left, or a duplicate request)
         return Reply(twiml.goodbye(None))
     if answered.room is None and not answered.dial:  # the caller hung up a moment ago
@@ -50,12 +50,10 @@ def agent_answer(db, params):
         else:
             events = lifecycle.agent_answered(session, answered.call_sid or "",
                                               answered.username, runtime().clock())
-    if answered.dial:  # a call-back: dial the customer from our number
-        action = rt_urls().acd("callback", answered.offer_id) + f"&lang={answered.language}"
-        return Reply(twiml.agent_dials(_said(answered.language, "agent_callback"), answered.dial,
-                                       answered.caller_id, action), events)
-    voice().inbound(answered.username, answered.room, params["CallSid"],
-                    answered.call_sid or "", answered.queue, answered.recording_sid)
+    if answered.dial:  # a call-back: the customer is dialed into the agent's room
+        placed = voice().callback(answered, params["CallSid"])
+        return Reply(twiml.agent_room(placed.room, rt_urls(),
+                                      _said(answered.language, "agent_callback")), events)
     return Reply(twiml.agent_room(answered.room, rt_urls()), events)
 
 
@@ -71,7 +69,8 @@ def agent_leg():
 @bp.post("/acd/callback")
 @twiml_route
 def callback_dialed(db, params):
-    """The customer of a call-back answered or not: noted, retried later if not."""
+    """The customer of a call-back answered or not: noted, retried later if not. (Call-backs
+    now dial the customer into the agent's room; this serves calls placed before that.)"""
     reached = acd().callback_result(_offer(), params.get("DialCallStatus", "failed"))
     if reached:
         return Reply(twiml.goodbye(None))

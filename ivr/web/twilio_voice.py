@@ -77,7 +77,7 @@ def customer_answer():
     if answer.notice is not None:
         words, language = answer.notice.pick(answer.language, "ja-JP")
         notice = Speak(words, language, None)
-    return Response(twiml.customer_room(notice, answer.room), mimetype="text/xml")
+    return Response(twiml.customer_room(notice, answer.room, rt_urls()), mimetype="text/xml")
 
 
 @bp.post("/outbound/status")

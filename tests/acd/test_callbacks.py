@@ -60,14 +60,20 @@ def test_a_call_back_rings_the_agent_then_dials_the_customer_from_our_number(
     agent("alice")
     wait_for(lambda: entry(db).status == "ended")
     cloud.wait_idle()
-    assert cloud.dialed == [(CALLER, "+815012340000")]
+    dialed = cloud.calls_to(CALLER)          # into alice's room, from our number
+    assert len(dialed) == 1 and dialed[0]["From"] == "+815012340000"
+    assert "/twilio/outbound/answer" in dialed[0]["Url"]
     done = entry(db)
     assert (done.status, done.ended_reason, done.attempts) == ("ended", "served", 1)
     assert done.enqueued_at == placed_at                    # the place was kept
     assert notes(db) == [f"Call-back reached {CALLER} (agent alice, try 1)."]
     with db.session() as session:     # the booking call keeps its outcome
         from ivr.models import Call
-        assert session.scalar(select(Call.outcome)) == "callback"
+        assert session.scalar(select(Call.outcome).where(Call.direction == "inbound")) == \
+            "callback"
+        dialed_row = session.scalar(select(Call).where(Call.direction == "outbound"))
+        assert (dialed_row.outcome, dialed_row.agent) == ("answered", "alice")  # an outbound
+        assert dialed_row.ticket_id == done.ticket_id                          # on its ticket
     assert reload_user("alice").presence == "wrap_up"
     legs = [leg for leg in cloud.legs.values() if leg.to == "client:alice"]
     assert legs[0].heard == ["折り返しのお電話です。お客様におつなぎします。"]

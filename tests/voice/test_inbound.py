@@ -41,7 +41,7 @@ def test_a_queued_caller_answered_in_the_browser_can_be_held_and_wrapped_up(
     def connected():
         with db.session() as session:
             row = session.scalars(select(AgentCall)).first()
-            return row if row and row.conference_sid else None
+            return row if row and row.customer_joined else None
 
     call = wait_for(connected)
     assert (call.direction, call.agent_call_sid, call.room) == ("inbound", ring,

@@ -21,7 +21,7 @@ def call(phone, cloud, db, alice):
     def connected():
         with db.session() as session:
             row = session.scalars(select(AgentCall)).first()
-            if row and row.status == "connected" and row.conference_sid:
+            if row and row.status == "connected" and row.customer_joined:
                 session.expunge(row)
                 return row
             return None

@@ -83,7 +83,7 @@ def test_a_queued_caller_rung_accepted_held_transferred_and_wrapped_up(
     shots(page, "ja-ringing")
     page.click(".sp-accept")
     page.wait_for_selector("#softphone[data-phase='connected']")
-    browser.until(lambda: agent_calls(db) and agent_calls(db)[0].conference_sid)
+    browser.until(lambda: agent_calls(db) and agent_calls(db)[0].customer_joined)
     page.wait_for_selector(f"section.pop[data-call-sid='{agent_calls(db)[0].customer_call_sid}']")
 
     page.click(".sp-hold")
@@ -134,7 +134,7 @@ def test_an_english_agent_calls_the_customer_from_the_ticket(page, live_server, 
     page.click(f"button.dial-button[data-dial-to='{CUSTOMER}']")
     page.wait_for_selector("#softphone[data-phase='connected']")
     assert page.locator(".sp-party").inner_text() == "090-1234-5678"
-    browser.until(lambda: agent_calls(db) and agent_calls(db)[0].status == "connected")
+    browser.until(lambda: agent_calls(db) and agent_calls(db)[0].customer_joined)
     page.click(".sp-mute")
     page.wait_for_selector(".sp-mute[aria-pressed='true']:text('Unmute')")
     page.click(".sp-keypad-toggle")

@@ -16,6 +16,7 @@ from tests.acd.conftest import wait_for
 from tests.conftest import TWILIO_SID
 from tests.desk.desk_helpers import login, page_csrf_token
 from tests.voice.conftest import API_KEY, API_SECRET, APP, CUSTOMER, presence
+from voicemail.models import Recording
 
 
 @pytest.fixture
@@ -108,7 +109,7 @@ def connect(cloud, db, ticket=None):
     def connected():
         with db.session() as session:
             row = session.scalars(select(AgentCall)).first()
-            return row if row and row.status == "connected" and row.conference_sid \
+            return row if row and row.status == "connected" and row.customer_joined \
                 and row.recording_sid else None
 
     return leg, wait_for(connected)
@@ -128,7 +129,7 @@ def test_hold_puts_the_customer_on_hold_music_and_back(desk, phone, cloud, db):
     wait_for(lambda: presence(db, "alice") == "wrap_up")
     with db.session() as session:
         kinds = [e["kind"] for e in session.scalars(select(AgentCall)).first().events]
-    assert kinds == ["hold", "resume"]
+    assert kinds == ["recording_started", "hold", "resume"]
 
 
 def test_recording_pause_leaves_a_gap_marked_on_the_recording(desk, phone, cloud, db):
@@ -143,7 +144,19 @@ def test_recording_pause_leaves_a_gap_marked_on_the_recording(desk, phone, cloud
     cloud.hang_up_leg(leg.sid)
     with db.session() as session:
         kinds = [e["kind"] for e in session.scalars(select(AgentCall)).first().events]
-    assert kinds == ["pause", "unpause"]
+    assert kinds == ["recording_started", "pause", "unpause"]
+
+    def filed():
+        with db.session() as session:
+            rec = session.scalar(select(Recording).where(
+                Recording.recording_sid == call.recording_sid))
+            return rec and session.get(Interaction, rec.interaction_id)
+
+    entry = wait_for(filed)
+    [[start, end]] = entry.meta["recording_gaps"]
+    assert 0 <= start <= end
+    page = desk.get(f"/desk/tickets/{entry.ticket_id}").get_data(as_text=True)
+    assert "は録音を一時停止しました" in page
 
 
 def test_nothing_to_hold_without_a_call(desk):

@@ -43,7 +43,7 @@ def talking(phone, cloud, db, alice):
 
     def connected():
         row = calls(db)[0] if calls(db) else None
-        return row if row and row.status == "connected" and row.conference_sid \
+        return row if row and row.status == "connected" and row.customer_joined \
             and row.recording_sid else None
 
     try:
@@ -86,7 +86,8 @@ def test_warm_transfer_consults_then_hands_the_customer_to_the_other_agent(desk,
         True, alice_call.id)
     assert bob_call.status == "connected" and bob_call.customer_call_sid == customer
     assert presence(db, "alice") == "wrap_up" and presence(db, "bob") == "on_call"
-    assert [e["kind"] for e in alice_call.events] == ["transfer_warm", "transfer_completed"]
+    assert [e["kind"] for e in alice_call.events] == ["recording_started", "transfer_warm",
+                                                       "transfer_completed"]
     cloud.hang_up_leg(customer)                  # the customer ends it: bob wraps up
     wait_for(lambda: calls(db)[1].status == "ended")
     wait_for(lambda: presence(db, "bob") == "wrap_up")
