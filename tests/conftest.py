@@ -151,11 +151,13 @@ def flows_dir(tmp_path):
 
 
 @pytest.fixture
-def cloud():
-    """A fake of Twilio's REST API and the agents' phones (every test's TWILIO_API_BASE_URL)."""
+def cloud(db):
+    """A fake of Twilio's REST API and the agents' phones (every test's TWILIO_API_BASE_URL);
+    its calls are ended and their threads finished before the database is emptied."""
     fake = FakeTwilioCloud(TWILIO_SID, TWILIO_TOKEN, scale=0.01)
     yield fake
     fake.close()
+    fake.wait_idle(timeout=5)
 
 
 @pytest.fixture

@@ -158,7 +158,8 @@ def agents():
                                .order_by(User.display_name)).all()
         found = [{"username": u.username, "name": u.display_name, "state": u.presence,
                   "available": u.presence == "available"} for u in rows]
-    return jsonify(agents=sorted(found, key=lambda a: not a["available"]))
+        queues = sorted({q for u in rows for q in (u.queues or [])})
+    return jsonify(agents=sorted(found, key=lambda a: not a["available"]), queues=queues)
 
 
 def _control(action):

@@ -133,4 +133,5 @@ def _reserve(session: Session, entry: Waiting, agent: User, rules: QueueRules,
     session.add(offer)
     session.flush()
     return Dispatch(offer.id, entry.id, entry.kind, agent.username, phone_of(agent) or "",
-                    entry.dialed or "", rules.ring_timeout, entry.call_sid, entry.queue)
+                    entry.dialed or rules.caller_id or "", rules.ring_timeout,
+                    entry.call_sid or entry.leg, entry.queue)

@@ -30,7 +30,7 @@ class Waiting(Base):
                             "enqueued_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16), default="call")     # call | callback
+    kind: Mapped[str] = mapped_column(String(16), default="call")  # call | callback | transfer
     call_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     queue: Mapped[str] = mapped_column(String(64))
     priority: Mapped[int] = mapped_column(Integer, default=0)
@@ -48,6 +48,9 @@ class Waiting(Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # transfers: a customer an agent handed to the queue waits on hold in this room, this leg
+    room: Mapped[str | None] = mapped_column(String(64))
+    leg: Mapped[str | None] = mapped_column(String(64))
 
 
 class Offer(Base):

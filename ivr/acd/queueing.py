@@ -48,6 +48,29 @@ def leave(session: Session, call_sid: str, reason: str, now: dt.datetime) -> lis
                                                  Waiting.status.in_(OPEN)))
     if entry is None or entry.kind == "callback":  # a call-back outlives the call
         return []
+    return _end(session, entry, reason, now)
+
+
+def join_transfer(session: Session, room: str, leg: str, queue: str, number: str | None,
+                  ticket_id: int | None, dialed: str | None, now: dt.datetime) -> Waiting:
+    """An agent handed their customer to a queue: the customer holds in `room` until the
+    queue's next agent joins them there."""
+    entry = Waiting(kind="transfer", call_sid=None, queue=queue, priority=0, skills={},
+                    enqueued_at=now, max_wait=3600, record=False, status="waiting",
+                    room=room, leg=leg, number=number, ticket_id=ticket_id, dialed=dialed)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def leave_room(session: Session, room: str, reason: str, now: dt.datetime) -> list[Offer]:
+    """A transferred customer's room ended (they hung up): their entry ends like a caller's."""
+    entry = session.scalar(select(Waiting).where(Waiting.room == room, Waiting.kind == "transfer",
+                                                 Waiting.status.in_(OPEN)))
+    return _end(session, entry, reason, now) if entry is not None else []
+
+
+def _end(session: Session, entry: Waiting, reason: str, now: dt.datetime) -> list[Offer]:
     served = entry.status == "connected"   # the agent had them: the call ended after service
     entry.status, entry.ended_at = "ended", now
     entry.ended_reason = "served" if served else reason

@@ -53,6 +53,7 @@ class Answered:
     caller_id: str | None = None  # ... shown to them as ours
     recording_sid: str | None = None   # the conversation's recording, when it is recorded
     ticket_id: int | None = None       # a call-back's ticket
+    transfer: bool = False             # a customer handed over by an agent, in `room` already
 
 
 class AcdService:
@@ -71,6 +72,7 @@ class AcdService:
         self._pool: ThreadPoolExecutor | None = None
         self._paused_until = 0.0     # the carrier refused calls: wait before ringing again
         self._pool_pid = 0
+        self._closed = False
         # Told when an agent takes a caller (before the caller is brought in), and when their
         # conversation's recording starts: the desk's call control (ivr.voice) listens.
         self.on_answer: Callable[[Answered, str], None] | None = None
@@ -79,7 +81,10 @@ class AcdService:
     # ---- the dispatcher thread -------------------------------------------------------------
 
     def kick(self) -> None:
-        """Distribute soon (within milliseconds) from this process's thread."""
+        """Distribute soon (within milliseconds) from this process's thread (none once closed:
+        a late webhook during shutdown must not start it again)."""
+        if self._closed:
+            return
         with self._lock:
             if self._thread is None or not self._thread.is_alive() or self._pid != os.getpid():
                 self._pid, self._stop = os.getpid(), threading.Event()
@@ -89,6 +94,7 @@ class AcdService:
         self._wake.set()
 
     def close(self) -> None:
+        self._closed = True
         self._stop.set()
         self._wake.set()
         if self._thread is not None and self._thread.is_alive():
@@ -169,7 +175,7 @@ class AcdService:
         if status == "canceled":  # the caller left while we were dialing
             self.carrier.hang_up(leg, ringing=True)
             return
-        if dispatch.kind == "call":
+        if dispatch.kind in ("call", "transfer"):
             self.publish(CallOffered(dispatch.call_sid or "", dispatch.queue,
                                      [dispatch.username], caller))
 
@@ -194,6 +200,8 @@ class AcdService:
                 result = replace(result, room=None, dial=entry.number,
                                  caller_id=rules.caller_id or entry.dialed,
                                  ticket_id=entry.ticket_id)
+            if entry.kind == "transfer":  # the customer holds in their room already
+                result = replace(result, room=entry.room, call_sid=entry.leg, transfer=True)
             if offer.status == "answered":  # Twilio asked twice: same answer, no second bridge
                 return result
             offer.status, offer.answered_at = "answered", now
@@ -203,6 +211,8 @@ class AcdService:
             return result
         if self.on_answer is not None and result.call_sid:
             self.on_answer(result, agent_leg)
+        if result.transfer:
+            return result
         if result.call_sid and self.carrier.bridge(result.call_sid, offer_id):
             if record:
                 result = replace(result, recording_sid=self._record(result.call_sid))

@@ -57,6 +57,8 @@ def inbound_connected(session: Session, user_id: int, room: str, agent_leg: str,
     if call is not None:
         return call
     row = _call_row(session, customer_leg)
+    before = session.scalar(select(AgentCall).where(AgentCall.room == room)
+                            .order_by(AgentCall.id.desc()).limit(1))   # a queue transfer's
     call = AgentCall(direction="inbound", user_id=user_id, room=room, agent_call_sid=agent_leg,
                      customer_call_sid=customer_leg, number=row.caller_phone if row else None,
                      caller_id=row.to_number if row else None, queue=queue,
@@ -66,6 +68,11 @@ def inbound_connected(session: Session, user_id: int, room: str, agent_leg: str,
                      status="connected", started_at=now, connected_at=now,
                      events=[{"at": now.isoformat(), "kind": "recording_started"}]
                      if recording_sid else [])
+    if before is not None:          # the customer is in the room already, on hold
+        call.conference_sid, call.customer_joined = before.conference_sid, True
+        call.ticket_id, call.customer_id = before.ticket_id, before.customer_id
+        call.number, call.transferred_from = before.number, before.id
+        call.recording_sid, call.record = before.recording_sid, before.record
     session.add(call)
     session.flush()
     return call

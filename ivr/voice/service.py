@@ -18,6 +18,7 @@ from core import agent_states
 from core.accounts import User
 from core.db import Database
 from core.events import emit
+from ivr.acd import queueing
 from ivr.acd.config import QueueConfig
 from ivr.errors import IvrError
 from ivr.flows.model import Text
@@ -67,8 +68,10 @@ class VoiceService(Controls, Transfers, Monitors):
         self.hold_music, self.kick_at = hold_music, kick_at
         self.callback_result = callback_result      # the distributor notes each try
         self._pool: ThreadPoolExecutor | None = None
+        self._closed = False
 
     def close(self) -> None:
+        self._closed = True
         if self._pool is not None:
             self._pool.shutdown(wait=True)
 
@@ -161,7 +164,10 @@ class VoiceService(Controls, Transfers, Monitors):
             user_id = session.scalar(select(User.id).where(User.username == answered.username))
             call = legs.inbound_connected(session, user_id, answered.room, agent_leg,
                                           answered.call_sid, answered.queue, None, self.clock())
+            room = call.conference_sid
             emit(session, changed(call, answered.username))
+        if answered.transfer and room:     # handed over through a queue: off hold for them
+            self._later(self.carrier.hold, room, answered.call_sid, False, None)
 
     def inbound_recorded(self, room: str, recording_sid: str) -> None:
         """The conversation's recording started (AcdService.on_recorded): it may be paused."""
@@ -228,6 +234,8 @@ class VoiceService(Controls, Transfers, Monitors):
         with self.db.session() as session:
             if event == "participant-leave":
                 monitor_left(session, leg, self.clock())
+            if event == "conference-end":    # a customer waiting in a queue transfer left
+                queueing.leave_room(session, room, "hangup", self.clock())
             for call in legs.conference_event(session, room, event, conference_sid, leg,
                                               self.clock()):
                 if call.connected_at is None and call.customer_call_sid:
@@ -265,6 +273,9 @@ class VoiceService(Controls, Transfers, Monitors):
             log.exception("could not hang up a desk call's leg")
 
     def _later(self, work: Callable, *args) -> None:
+        if self._closed:       # shutting down: Twilio retries, and the safety nets catch up
+            log.warning("desk call work dropped at shutdown", extra={"work": work.__name__})
+            return
         if self._pool is None:
             self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="voice")
         self._pool.submit(self._logged, work, *args)

@@ -18,15 +18,23 @@ from core import agent_states
 from core.accounts import User
 from core.events import emit
 from crm_link.phones import parse_phone
+from ivr.acd import queueing
+from ivr.events import CallQueued
 from ivr.identity import client_identity
 from ivr.voice.control import ControlRefused
 from ivr.voice.events import changed
 from ivr.voice.models import AgentCall
 
 MODES = ("cold", "warm", "conference")
-KINDS = ("agent", "number")
+KINDS = ("agent", "number", "queue")
 RING_SECONDS = 20
 MISSED = ("busy", "no-answer", "failed", "canceled")
+
+
+def _served(session: Session, queue: str) -> bool:
+    """Some active agent lists the queue (JSON lists: checked here, portably)."""
+    return any(queue in (queues or []) for queues in session.scalars(
+        select(User.queues).where(User.active.is_(True))))
 
 
 class Transfers:
@@ -34,9 +42,12 @@ class Transfers:
 
     def transfer(self, user_id: int, kind: str, target: str, mode: str) -> AgentCall:
         """Ring `target` (an agent's username or a number in any format) into the room."""
-        if mode not in MODES or kind not in KINDS:
+        if mode not in MODES or kind not in KINDS or (kind == "queue" and mode != "cold"):
             raise ControlRefused("bad_transfer", f"Transfer {mode!r} to {kind!r} is not one of "
-                                 f"{', '.join(MODES)} to {', '.join(KINDS)}.")
+                                 f"{', '.join(MODES)} to an agent or number, or cold to a "
+                                 "queue.")
+        if kind == "queue":
+            return self._to_queue(user_id, target.strip())
         with self.db.session() as session:
             call = self._connected(session, user_id)
             if call.transfer is not None:
@@ -104,6 +115,28 @@ class Transfers:
                 return
         if hand_over:
             self._hand_over(call_id)
+
+    def _to_queue(self, user_id: int, queue: str) -> AgentCall:
+        """The customer holds in the room as the queue's next caller; the agent is done."""
+        now = self.clock()
+        with self.db.session() as session:
+            call = self._connected(session, user_id)
+            if call.transfer is not None:
+                raise ControlRefused("transferring", "A transfer is already in progress.")
+            if not _served(session, queue):
+                raise ControlRefused("no_queue", f"No active agent serves queue {queue!r}.")
+            call.transfer = {"mode": "cold", "kind": "queue", "target": queue, "to": queue,
+                             "agent_id": None, "status": "queued", "leg": None}
+            room, customer, agent_leg = call.conference_sid, call.customer_call_sid, \
+                call.agent_call_sid
+            queueing.join_transfer(session, call.room, customer, queue, call.number,
+                                   call.ticket_id, call.caller_id, now)
+            emit(session, CallQueued(customer, queue))
+        self.carrier.hold(room, customer, True, self.hold_music)
+        self.carrier.end_on_exit(room, agent_leg, False)   # the room outlives the agent
+        noted = self._note(user_id, "transfer_queue", on_hold=True)
+        self.carrier.hang_up(agent_leg)
+        return noted
 
     # ---- the steps -------------------------------------------------------------------------
 

@@ -63,7 +63,7 @@ def test_a_call_from_the_ticket_reaches_the_customer_and_lands_on_the_ticket(
         placed = next(e for e in entries if e.external_id == f"agent-call:{call.id}")
         assert (placed.channel, placed.direction, placed.author) == ("voice", "outbound",
                                                                      "Alice Agent")
-        assert placed.meta["status"] == "completed" and 7 <= placed.meta["duration"] <= 30
+        assert placed.meta["status"] == "completed" and placed.meta["duration"] >= 7
         recording = wait_for(lambda: session.scalar(select(Recording).where(
             Recording.call_sid == call.customer_call_sid)))
     assert recording.ticket_id == ticket and recording.channels == 2

@@ -137,7 +137,8 @@ def test_canceling_a_ringing_transfer(desk, talking, bob, cloud, db):
     ({"kind": "agent", "target": "nobody", "mode": "warm"}, "no_agent"),
     ({"kind": "agent", "target": "alice", "mode": "warm"}, "no_agent"),     # not to yourself
     ({"kind": "number", "target": "hello", "mode": "cold"}, "bad_number"),
-    ({"kind": "queue", "target": "support", "mode": "cold"}, "bad_transfer"),
+    ({"kind": "queue", "target": "support", "mode": "warm"}, "bad_transfer"),
+    ({"kind": "queue", "target": "nowhere", "mode": "cold"}, "no_queue"),
 ])
 def test_refused_transfers_change_nothing(desk, talking, cloud, db, form, reason):
     response = desk("/desk/voice/transfer", **form)
@@ -149,3 +150,49 @@ def test_a_busy_agent_cannot_be_transferred_to(desk, talking, bob, db):
     set_state(db, "bob", "break", "休憩")
     response = desk("/desk/voice/transfer", kind="agent", target="bob", mode="cold")
     assert response.get_json()["reason"] == "agent_busy"
+
+
+def test_a_transfer_to_a_queue_holds_the_customer_until_its_next_agent_joins(
+        desk, talking, bob, cloud, db):
+    from ivr.acd.models import Waiting
+    set_state(db, "bob", "break", "休憩")                 # nobody free yet
+    body = desk("/desk/voice/transfer", kind="queue", target="support", mode="cold").get_json()
+    assert body["call"]["transfer"]["status"] == "queued"
+    wait_for(lambda: calls(db)[0].status == "ended")      # alice is done: wrap-up
+    wait_for(lambda: presence(db, "alice") == "wrap_up")
+    room, customer = talking.room_obj, talking.customer_call_sid
+    assert customer in room.held and room.members == {customer}   # music, alone, not lost
+    with db.session() as session:
+        entry = session.scalars(select(Waiting)).one()
+        assert (entry.kind, entry.status, entry.room, entry.leg) == (
+            "transfer", "waiting", talking.room, customer)
+    set_state(db, "bob", "available")
+    bob_leg = ring_of(cloud, "bob")
+    cloud.pick_up(bob_leg)
+    wait_for(lambda: len(calls(db)) == 2 and calls(db)[1].status == "connected")
+    wait_for(lambda: customer not in room.held)
+    bob_call = calls(db)[1]
+    assert bob_call.room == talking.room and bob_call.customer_call_sid == customer
+    assert bob_call.transferred_from == talking.id and bob_call.ticket_id == talking.ticket_id
+    assert room.members == {customer, bob_leg} and presence(db, "bob") == "on_call"
+    cloud.hang_up_leg(customer)
+    wait_for(lambda: presence(db, "bob") == "wrap_up")
+    with db.session() as session:
+        entry = session.scalars(select(Waiting)).one()
+        assert (entry.status, entry.ended_reason) == ("ended", "served")
+
+
+def test_a_customer_who_hangs_up_while_transferred_to_a_queue_leaves_it(desk, talking, bob,
+                                                                         cloud, db):
+    from ivr.acd.models import Waiting
+    set_state(db, "bob", "break", "休憩")
+    desk("/desk/voice/transfer", kind="queue", target="support", mode="cold")
+    wait_for(lambda: calls(db)[0].status == "ended")
+    cloud.hang_up_leg(talking.customer_call_sid)
+
+    def left():
+        with db.session() as session:
+            entry = session.scalars(select(Waiting)).one()
+            return entry.status == "ended" and entry.ended_reason == "hangup"
+
+    wait_for(left)

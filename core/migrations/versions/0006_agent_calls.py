@@ -71,6 +71,10 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('ticket_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_calls_ticket_id_tickets'), 'tickets', ['ticket_id'], ['id'])
 
+    with op.batch_alter_table('acd_waiting', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('room', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('leg', sa.String(length=64), nullable=True))
+
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('wrap_up_until', core.db.UTCDateTime(timezone=True), nullable=True))
 
@@ -106,6 +110,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('acd_waiting', schema=None) as batch_op:
+        batch_op.drop_column('leg')
+        batch_op.drop_column('room')
+
     with op.batch_alter_table('call_monitoring', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_call_monitoring_supervisor_id'))
         batch_op.drop_index(batch_op.f('ix_call_monitoring_leg'))

@@ -219,13 +219,18 @@
         var free = data.agents.filter(function (a) { return a.available; });
         free.forEach(function (a) { select.add(new Option(a.name, a.username)); });
         $(".sp-agents-none").hidden = free.length > 0;
+        var queues = $(".sp-transfer select[name=queue]");
+        while (queues.options.length) { queues.remove(0); }
+        (data.queues || []).forEach(function (q) { queues.add(new Option(q, q)); });
       });
   });
   $(".sp-transfer").addEventListener("submit", function (event) {
     event.preventDefault();
     var form = event.target, kind = form.kind.value;
     var mode = event.submitter ? event.submitter.value : "cold";
-    var target = kind === "agent" ? form.agent.value : form.number.value.trim();
+    var target = kind === "agent" ? form.agent.value
+      : kind === "queue" ? form.queue.value : form.number.value.trim();
+    if (kind === "queue") { mode = "cold"; }       // a queue takes the customer as they are
     post(root.dataset.transfer, {kind: kind, target: target, mode: mode})
       .then(function (data) { show(".sp-transfer", false); serverCall(data); })
       .catch(function (d) { error(d && d.error); });
