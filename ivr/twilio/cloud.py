@@ -19,64 +19,18 @@ import secrets
 import threading
 import time
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
+from ivr.twilio.cloud_parts import FINAL, Device, Leg, Room, error
+from ivr.twilio.cloud_recordings import Recordings
+from ivr.twilio.cloud_rooms import Conferences
 from ivr.twilio.simulator import Twilio
 
-FINAL = ("completed", "busy", "no-answer", "failed", "canceled")
+__all__ = ["FINAL", "Device", "FakeTwilioCloud", "Leg", "Room"]
 
 
-@dataclass
-class Device:
-    """An agent's phone: how it reacts to a ring."""
-
-    answer: str = "answer"        # answer | no-answer | busy | reject | manual
-    after: float = 1.0            # simulated seconds of ringing before it answers
-    talk: float | None = 30.0     # a dialed customer's conversation (None: until it ends)
-
-
-@dataclass
-class Room:
-    """A conference: ends when a participant with endConferenceOnExit leaves."""
-
-    name: str
-    members: set = field(default_factory=set)
-    ended: threading.Event = field(default_factory=threading.Event)
-    joined: threading.Condition = field(default_factory=threading.Condition)
-    sid: str = field(default_factory=lambda: "CF" + secrets.token_hex(16))
-    callback: str | None = None           # the first participant's statusCallback
-    events: tuple[str, ...] = ()
-    started: bool = False
-    held: dict = field(default_factory=dict)   # call sid -> HoldUrl while on hold
-    end_on_exit: dict = field(default_factory=dict)   # call sid -> ends the room on leaving
-    muted: set = field(default_factory=set)           # members nobody hears
-    coaching: dict = field(default_factory=dict)      # coach's call sid -> the coached one
-
-
-class Leg:
-    """One call as the cloud sees it; the caller's side is followed by the simulator."""
-
-    def __init__(self, sid: str, to: str, from_: str, direction: str):
-        self.sid, self.to, self.from_, self.direction = sid, to, from_, direction
-        self.status = "queued"
-        self.redirect: str | None = None
-        self.changed = threading.Event()      # a redirect or hang-up arrived
-        self.hangup = False
-        self.heard: list[str] = []             # what an agent's leg was told
-        self.recordings: list[dict] = []       # started through the REST API
-        self.picked_up: bool | None = None     # a manual (browser) device's decision
-        self.decided = threading.Event()
-        self.digits: list[str] = []            # keys a browser phone sent
-
-    def resource(self, account: str) -> dict:
-        return {"sid": self.sid, "account_sid": account, "to": self.to, "from": self.from_,
-                "status": self.status, "direction": self.direction,
-                "uri": f"/2010-04-01/Accounts/{account}/Calls/{self.sid}.json"}
-
-
-class FakeTwilioCloud:
+class FakeTwilioCloud(Conferences, Recordings):
     """The REST API at `base_url` and the phones it rings, posting webhooks through `webhooks`."""
 
     def __init__(self, account_sid: str, auth_token: str, scale: float = 0.01):
@@ -146,10 +100,6 @@ class FakeTwilioCloud:
         thread.start()
         return leg
 
-    def recording_url(self, sid: str) -> str:
-        """Where this cloud serves a recording's audio (`recording_audio`, as WAV)."""
-        return f"{self.base_url}/2010-04-01/Accounts/{self.account}/Recordings/{sid}"
-
     def sleep(self, seconds: float) -> None:
         time.sleep(seconds * self.scale)
 
@@ -203,9 +153,9 @@ class FakeTwilioCloud:
         self.requests.append((method, path, form))
         prefix = f"/2010-04-01/Accounts/{self.account}"
         if not self._authorized(auth):
-            return 401, _error(20003, "Authenticate", 401)
+            return 401, error(20003, "Authenticate", 401)
         if not path.startswith(prefix + "/"):
-            return 404, _error(20404, f"The requested resource {path} was not found", 404)
+            return 404, error(20404, f"The requested resource {path} was not found", 404)
         rest = path[len(prefix):]
         if method == "GET" and rest.startswith("/Recordings/"):
             return self._audio()
@@ -223,12 +173,7 @@ class FakeTwilioCloud:
             return self._add_participant(parts[2], form)
         if rest.startswith("/Calls/") and rest.endswith(".json") and method == "POST":
             return self._update(rest[len("/Calls/"):-len(".json")], form)
-        return 404, _error(20404, f"The requested resource {path} was not found", 404)
-
-    def _audio(self) -> tuple[int, dict | bytes]:
-        if self.recording_audio is None:
-            return 404, _error(20404, "The requested resource Recording was not found", 404)
-        return 200, self.recording_audio
+        return 404, error(20404, f"The requested resource {path} was not found", 404)
 
     def _authorized(self, header: str | None) -> bool:
         if not header or not header.startswith("Basic "):
@@ -240,7 +185,7 @@ class FakeTwilioCloud:
     def _create(self, form: dict) -> tuple[int, dict]:
         for name, code in (("To", 21201), ("From", 21213), ("Url", 21205)):
             if not form.get(name):
-                return 400, _error(code, f"Required parameter {name} missing.", 400)
+                return 400, error(code, f"Required parameter {name} missing.", 400)
         leg = Leg("CA" + secrets.token_hex(16), form["To"], form["From"], "outbound-api")
         with self._lock:
             self.legs[leg.sid] = leg
@@ -253,129 +198,15 @@ class FakeTwilioCloud:
         with self._lock:
             leg = self.legs.get(sid)
         if leg is None:
-            return 404, _error(20404, f"The requested resource Call {sid} was not found", 404)
+            return 404, error(20404, f"The requested resource Call {sid} was not found", 404)
         if leg.status in FINAL:
-            return 400, _error(21220, "Call is not in-progress. Cannot redirect.", 400)
+            return 400, error(21220, "Call is not in-progress. Cannot redirect.", 400)
         if form.get("Status") in ("canceled", "completed"):
             leg.hangup = True
         elif form.get("Url"):
             leg.redirect = form["Url"]
         leg.changed.set()
         return 200, leg.resource(self.account)
-
-    def _record(self, sid: str, form: dict) -> tuple[int, dict]:
-        """Start recording a live leg; reported (two channels when dual) when the leg ends."""
-        with self._lock:
-            leg = self.legs.get(sid)
-        if leg is None:
-            return 404, _error(20404, f"The requested resource Call {sid} was not found", 404)
-        if leg.status in FINAL:
-            return 400, _error(21220, "Call is not in-progress. Cannot record.", 400)
-        recording = {"sid": "RE" + secrets.token_hex(16), "call_sid": sid, "status":
-                     "in-progress", "channels": 2 if form.get("RecordingChannels") == "dual"
-                     else 1, "callback": form.get("RecordingStatusCallback"),
-                     "started": time.monotonic()}
-        leg.recordings.append(recording)
-        return 201, {k: v for k, v in recording.items() if k not in ("callback", "started")}
-
-    def _update_recording(self, call_sid: str, sid: str, form: dict) -> tuple[int, dict]:
-        """Pause (the file keeps silence) or resume a leg's recording."""
-        with self._lock:
-            leg = self.legs.get(call_sid)
-        recording = next((r for r in leg.recordings if r["sid"] == sid), None) if leg else None
-        if recording is None:
-            return 404, _error(20404, f"The requested resource Recording {sid} was not found",
-                               404)
-        status = form.get("Status")
-        if status not in ("paused", "in-progress", "stopped"):
-            return 400, _error(21220, f"Invalid Status {status!r}.", 400)
-        now = round((time.monotonic() - recording["started"]) / self.scale)
-        if status == "paused" and recording["status"] == "in-progress":
-            recording.setdefault("pauses", []).append([now, None])
-        elif status == "in-progress" and recording["status"] == "paused":
-            recording["pauses"][-1][1] = now
-        recording["status"] = status
-        return 200, {"sid": sid, "call_sid": call_sid, "status": status}
-
-    def _update_participant(self, conference: str, call_sid: str,
-                            form: dict) -> tuple[int, dict]:
-        """Hold (with HoldUrl's music) or bring back a participant; Twilio tells the room."""
-        with self._lock:
-            room = next((r for r in self.rooms.values() if r.sid == conference), None)
-        if room is None or call_sid not in room.members:
-            return 404, _error(20404, f"The requested resource Participant {call_sid} was not "
-                               "found", 404)
-        if "Muted" in form:
-            (room.muted.add if form["Muted"] == "true" else room.muted.discard)(call_sid)
-        if form.get("Coaching") == "true":
-            room.coaching[call_sid] = form.get("CallSidToCoach")
-        elif "Coaching" in form:
-            room.coaching.pop(call_sid, None)
-        if "EndConferenceOnExit" in form:
-            room.end_on_exit[call_sid] = form["EndConferenceOnExit"] == "true"
-        if "Hold" in form:
-            on = form["Hold"] == "true"
-            if on:
-                room.held[call_sid] = form.get("HoldUrl")
-            else:
-                room.held.pop(call_sid, None)
-            self._room_event(room, "participant-hold" if on else "participant-unhold",
-                             call_sid, Hold=str(on).lower())
-        return 200, {"call_sid": call_sid, "conference_sid": room.sid,
-                     "hold": call_sid in room.held, "status": "connected"}
-
-    def _add_participant(self, conference: str, form: dict) -> tuple[int, dict]:
-        """Ring `To` into a room (by its sid or name); on answer it joins, with no TwiML."""
-        with self._lock:
-            room = next((r for r in self.rooms.values() if conference in (r.sid, r.name)), None)
-        if room is None or room.ended.is_set():
-            return 404, _error(20404, f"The requested resource Conference {conference} was "
-                               "not found", 404)
-        for name, code in (("To", 21201), ("From", 21213)):
-            if not form.get(name):
-                return 400, _error(code, f"Required parameter {name} missing.", 400)
-        leg = Leg("CA" + secrets.token_hex(16), form["To"], form["From"], "outbound-api")
-        with self._lock:
-            self.legs[leg.sid] = leg
-        noun = ET.Element("Conference", {
-            "endConferenceOnExit": form.get("EndConferenceOnExit", "false"),
-            "startConferenceOnEnter": form.get("StartConferenceOnEnter", "true")})
-        noun.text = room.name
-        thread = threading.Thread(target=self._ring, args=(leg, {**form, "_room": noun}),
-                                  daemon=True)
-        self._threads.append(thread)
-        thread.start()
-        return 201, {"call_sid": leg.sid, "conference_sid": room.sid, "label": form.get("Label"),
-                     "status": "queued", "hold": False, "muted": False}
-
-    def _room_event(self, room: Room, event: str, call_sid: str | None = None,
-                    **extra: str) -> None:
-        short = event.split("-", 1)[1]   # conference-start -> start, participant-join -> join
-        if not room.callback or short not in room.events:
-            return
-        params = {"ConferenceSid": room.sid, "FriendlyName": room.name,
-                  "StatusCallbackEvent": event, **extra}
-        if call_sid:
-            params["CallSid"] = call_sid
-        self.webhooks.post(room.callback, params)
-
-    def recordings_done(self, leg: Leg, url_for) -> list[dict]:
-        """The leg ended: Twilio reports each of its REST recordings (`url_for(sid)`: where
-        the audio is served)."""
-        reports = []
-        for recording in leg.recordings:
-            seconds = round((time.monotonic() - recording["started"]) / self.scale)
-            params = {"CallSid": leg.sid, "RecordingSid": recording["sid"],
-                      "RecordingUrl": url_for(recording["sid"]), "RecordingStatus": "completed",
-                      "RecordingDuration": str(seconds),
-                      "RecordingChannels": str(recording["channels"]),
-                      "RecordingSource": "StartCallRecordingAPI", "From": leg.from_,
-                      "To": leg.to}
-            recording["reported_pauses"] = recording.get("pauses", [])
-            reports.append(params)
-            if recording["callback"]:
-                self.webhooks.post(recording["callback"], params)
-        return reports
 
     # ---- an outbound leg: the agent's phone ----------------------------------------------
 
@@ -486,60 +317,12 @@ class FakeTwilioCloud:
             "DialCallStatus": status, "DialCallDuration": str(int(seconds))})
         return ET.fromstring(body) if code == 200 else None
 
-    def attend(self, leg: Leg, noun: ET.Element, talk: float | None = None) -> float:
-        """Be in a conference until it ends (or, with `talk`, leave after that many simulated
-        seconds of company); the seconds spent in it. The room reports to the statusCallback
-        its first participant gave."""
-        room, started = self.room(noun.text or ""), time.monotonic()
-        with room.joined:
-            if room.callback is None and noun.get("statusCallback"):
-                room.callback = noun.get("statusCallback")
-                room.events = tuple((noun.get("statusCallbackEvent") or "").split())
-            room.members.add(leg.sid)
-            room.end_on_exit[leg.sid] = noun.get("endConferenceOnExit") == "true"
-            if noun.get("muted") == "true":
-                room.muted.add(leg.sid)
-            if noun.get("coach"):
-                room.coaching[leg.sid] = noun.get("coach")
-            room.joined.notify_all()
-            starts = not room.started and noun.get("startConferenceOnEnter", "true") == "true"
-            room.started = room.started or starts
-        if starts:
-            self._room_event(room, "conference-start")
-        self._room_event(room, "participant-join", leg.sid)
-        if talk is not None:
-            with room.joined:
-                room.joined.wait_for(lambda: len(room.members) > 1 or room.ended.is_set(),
-                                     timeout=60 * self.scale + 10)
-            room.ended.wait(talk * self.scale)
-        else:
-            while not room.ended.wait(0.01) and not leg.hangup:
-                pass
-        with room.joined:
-            room.members.discard(leg.sid)
-            room.held.pop(leg.sid, None)
-            room.muted.discard(leg.sid)
-            room.coaching.pop(leg.sid, None)
-            ends = room.end_on_exit.pop(leg.sid, False) or not room.members
-            last = ends and not room.ended.is_set()
-            if ends:
-                room.ended.set()
-        self._room_event(room, "participant-leave", leg.sid)
-        if last:
-            self._room_event(room, "conference-end")
-        return (time.monotonic() - started) / self.scale
-
     def _end(self, leg: Leg, callback: str | None, base: dict, status: str,
              duration: int = 0) -> None:
         leg.status = status
         if callback:
             self.webhooks.post(callback, {**base, "CallStatus": status,
                                           "CallDuration": str(duration)})
-
-
-def _error(code: int, message: str, status: int) -> dict:
-    return {"code": code, "message": message, "status": status,
-            "more_info": f"https://www.twilio.com/docs/errors/{code}"}
 
 
 def _handler(cloud: FakeTwilioCloud):
