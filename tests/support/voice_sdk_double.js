@@ -86,7 +86,10 @@
       self.emit("unregistered");
     });
   };
-  Device.prototype.updateToken = function (token) { this.token = token; };
+  Device.prototype.updateToken = function (token) {
+    this.token = token;
+    this.updates = (this.updates || 0) + 1;
+  };
   Device.prototype.connect = function (options) {
     var params = (options && options.params) || {};
     return window.__bridge("connect", "", JSON.stringify(params)).then(function (sid) {

@@ -148,8 +148,9 @@ def test_an_english_agent_calls_the_customer_from_the_ticket(page, live_server, 
     shots(page, "en-wrap-up")
     page.select_option(".sp-wrap select", "resolved")
     page.click(".sp-wrap button[type=submit]")
-    page.wait_for_selector(".sp-saved", state="attached")
-    browser.until(lambda: presence(db, "emma") == "wrap_up" or agent_calls(db)[0].disposition)
+    page.wait_for_selector(".sp-saved:visible:text('Saved.')")     # saved, and said so
+    assert page.locator(".sp-wrap").is_hidden()
+    browser.until(lambda: presence(db, "emma") == "available")    # and wrap-up ended early
     call = agent_calls(db)[0]
     assert call.direction == "outbound" and call.ticket_id == ticket
     assert call.disposition == "resolved"
@@ -166,3 +167,16 @@ def test_a_refused_microphone_is_explained_in_the_agents_language(page, live_ser
     alert = page.locator("#softphone .sp-error")
     alert.wait_for()
     assert "マイクの使用が許可されていません" in alert.inner_text()
+
+
+def test_the_desk_renews_the_token_before_it_expires(page, live_server, phone, cloud, db,
+                                                      make_user):
+    make_user("alice", display_name="佐藤 愛", queues=["support"])
+    browser = BrowserPhone(page, cloud, "alice", APP)
+    sign_in(page, live_server, "alice")
+    page.wait_for_function("() => window.__device && window.__device.token")
+    page.evaluate("() => window.__device.emit('tokenWillExpire')")   # as the SDK does
+    page.wait_for_function("() => window.__device.updates === 1")
+    renewed = page.evaluate("() => window.__device.token")
+    claims = jwt.decode(renewed, API_SECRET, algorithms=["HS256"], options={"verify_exp": False})
+    assert claims["grants"]["identity"] == "alice" and browser.registered is False   # offline

@@ -251,7 +251,8 @@
     var form = event.target;
     post(root.dataset.wrapUp, {disposition: form.disposition.value, note: form.note.value})
       .then(function () {
-        $(".sp-saved").hidden = false;
+        $(".sp-saved").hidden = false;                  // a visible "saved", for a moment
+        setTimeout(function () { $(".sp-saved").hidden = true; }, 4000);
         form.note.value = "";
         show(".sp-wrap", false);
         root.dataset.phase = "idle";
