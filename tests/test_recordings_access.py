@@ -1,6 +1,7 @@
 """Recording audio is served only to those allowed, with Range for players; deletion is audited."""
 
 import io
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -142,3 +143,22 @@ def test_retention_purge_from_the_cli(stored, db, settings, monkeypatch):
     assert audits(db, "deleted")[0].detail == {"reason": "retention period (365 days)"}
     again = CliRunner().invoke(cli, ["recordings", "purge", "--older-than", "365"], env=env)
     assert "0 recordings" in again.output
+
+
+def test_the_shipped_relative_recordings_dir_serves_audio(client, db, settings, runtime,
+                                                          api_headers, tmp_path, monkeypatch):
+    """RECORDINGS_DIR as shipped ("recordings", relative to where the server runs), not the
+    absolute folder the other tests use: the file must be found, not looked for in the package."""
+    monkeypatch.chdir(tmp_path)
+    runtime.settings = runtime.settings.with_(recordings_dir=Path("recordings"))
+    LocalStorage("recordings").put("2026/12/RE9.wav", io.BytesIO(AUDIO))
+    with db.session() as session:
+        recording = Recording(recording_sid="RE9", call_sid="CA9", kind="voicemail",
+                              mailbox="support", take=1, source_url="https://api.twilio.com/x",
+                              duration=5, status="transcribed", storage_key="2026/12/RE9.wav",
+                              size_bytes=len(AUDIO))
+        session.add(recording)
+        session.flush()
+        recording_id = recording.id
+    response = client.get(f"/recordings/{recording_id}", headers=api_headers)
+    assert response.status_code == 200 and response.data == AUDIO

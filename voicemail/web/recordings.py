@@ -50,7 +50,8 @@ def audio(recording_id: int):
         path = _storage().local_path(recording.storage_key)
     if path is None or not path.exists():
         abort(404, "The audio file is missing from storage.")
-    response = send_file(path, mimetype="audio/wav", conditional=True, etag=True,
+    # absolute: Flask would resolve a relative RECORDINGS_DIR against the package, not the cwd
+    response = send_file(path.resolve(), mimetype="audio/wav", conditional=True, etag=True,
                          max_age=0, download_name=f"recording-{recording_id}.wav")
     response.headers["Cache-Control"] = "private, no-store"
     return response
